@@ -1,0 +1,1 @@
+"""Gaze input: sources (Tobii, webcam, mouse, replay), filtering, dwell, calibration."""

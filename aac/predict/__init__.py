@@ -1,0 +1,1 @@
+"""Prediction: model build, ONNX engine, word/ending/preview suggestions, learning, service."""

@@ -1,0 +1,36 @@
+"""The suggestion record shared by the predictor, the background service, the board and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What the board shows for one (context, prefix).
+
+    ``endings`` are the rest of the sentence starting at the current word (they include the
+    word being typed). ``previews`` maps each shown word to endings that start with it, so
+    gazing at a word tile can show where it leads without a model call.
+    """
+
+    context: str
+    prefix: str
+    words: list[str]
+    endings: list[str]
+    previews: dict[str, list[str]] = field(default_factory=dict)
+    chunks: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+    def matches(self, context: str, prefix: str) -> bool:
+        """True when this result belongs to the given state (stale results are dropped)."""
+        return self.context == context and self.prefix == prefix
+
+
+class Predictor(Protocol):
+    """Anything that can suggest words and endings and learn from what the person said."""
+
+    def suggest(self, context: str, prefix: str) -> Suggestions: ...
+
+    def learn(self, sentence: str) -> None: ...
