@@ -15,7 +15,8 @@ import sys
 COMMAND_MODULES = [
     "aac.ui.cli",  # run, simulate
     "aac.gaze.cli",  # calibrate
-    "aac.predict.cli",  # predict, bench, model
+    "aac.predict.model_store",  # model build/info (needs nothing but the standard library)
+    "aac.predict.cli",  # predict, bench
     "aac.speech.cli",  # speak, voices
     "aac.layouts.cli",  # layout check/import/list
     "aac.store.cli",  # profile, report

@@ -339,6 +339,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def register_model_commands(sub: argparse._SubParsersAction) -> None:
+    """Add ``aac model build|info`` (idempotent: the CLI and the predict area may both call it)."""
+    if "model" in sub.choices:
+        return
     p = sub.add_parser("model", help="build or describe the prediction model")
     msub = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     b = msub.add_parser("build", help="build the quantized ONNX model into the user cache")
@@ -350,3 +353,6 @@ def register_model_commands(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--recipe", default=None)
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=_cmd_info)
+
+
+register = register_model_commands
