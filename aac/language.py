@@ -1,0 +1,72 @@
+"""Language packs: one file per language under ``languages/`` ties together the prediction model
+recipe, the word letters (for normalising and filtering), the priming lines, the default
+keyboard layout and the default voice. Switching a profile's language switches all of them.
+
+Adding a language is adding files, not code: see README "Adding a language".
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aac.paths import REPO_ROOT
+
+LANGUAGES_DIR = REPO_ROOT / "languages"
+DEFAULT_LANGUAGE = "en"
+
+
+class LanguageError(ValueError):
+    """A missing or broken language pack; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    code: str
+    name: str
+    model: str
+    layout: str
+    voice: str
+    letters: str
+    lead_lines: list[str] = field(default_factory=list)
+    source: Path | None = None
+
+    @property
+    def word_pattern(self) -> str:
+        """Regex for a normalised word: the pack's letters, digits and apostrophes."""
+        return f"[{self.letters}0-9']+"
+
+
+def available_languages() -> list[str]:
+    return sorted(p.stem for p in LANGUAGES_DIR.glob("*.toml"))
+
+
+def load_language(code: str | None) -> LanguagePack:
+    code = (code or DEFAULT_LANGUAGE).strip().lower()
+    path = LANGUAGES_DIR / f"{code}.toml"
+    if not path.exists():
+        raise LanguageError(f"no language pack {code!r} (available: {', '.join(available_languages())})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise LanguageError(f"{path}: {exc}") from exc
+    lang = data.get("language")
+    if not isinstance(lang, dict):
+        raise LanguageError(f"{path}: missing [language] table")
+    missing = [k for k in ("code", "name", "model", "layout", "voice", "letters") if not isinstance(lang.get(k), str)]
+    if missing:
+        raise LanguageError(f"{path}: [language] needs text values for: {', '.join(missing)}")
+    lines = lang.get("lead_lines", [])
+    if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
+        raise LanguageError(f"{path}: [language] lead_lines must be a list of strings")
+    return LanguagePack(
+        code=lang["code"],
+        name=lang["name"],
+        model=lang["model"],
+        layout=lang["layout"],
+        voice=lang["voice"],
+        letters=lang["letters"],
+        lead_lines=list(lines),
+        source=path,
+    )
