@@ -1,0 +1,416 @@
+"""Gaze sources: factory, mouse, replay/recorder, Tobii and TittaPy adapters against fake SDKs."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from aac.gaze.sample import GazeSample, to_tobii_dict
+from aac.gaze.source import FailoverSource, NullSource, SourceError, make_source
+from aac.gaze.replay import RecordingSource, ReplaySource, TraceError, TraceRecorder, load_trace
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fakes import TittaPy_v2 as fake_titta  # noqa: E402
+from fakes import tobii_research as fake_tr  # noqa: E402
+
+
+class FakeClock:
+    def __init__(self, t: float = 100.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+# -- factory -----------------------------------------------------------------------------------
+def test_unknown_spec_is_a_clear_error():
+    with pytest.raises(SourceError, match="unknown gaze source 'eyes'.*mouse"):
+        make_source("eyes", (800, 600))
+
+
+def test_mouse_needs_pointer_and_replay_needs_file():
+    with pytest.raises(SourceError, match="pointer"):
+        make_source("mouse", (800, 600))
+    with pytest.raises(SourceError, match="trace file"):
+        make_source("replay", (800, 600))
+
+
+def test_scan_spec_gives_a_silent_source():
+    src = make_source("scan", (800, 600))
+    assert isinstance(src, NullSource) and src.poll() == []
+
+
+def test_tobii_without_sdk_fails_clearly(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tobii_research", None)  # import raises ImportError
+    src = make_source("tobii", (800, 600))
+    with pytest.raises(SourceError, match="Python 3.10 only.*--gaze titta"):
+        src.start()
+
+
+def test_titta_without_module_fails_clearly(monkeypatch):
+    monkeypatch.setitem(sys.modules, "TittaPy_v2", None)
+    with pytest.raises(SourceError, match="TittaPy is not installed"):
+        make_source("titta", (800, 600)).start()
+
+
+# -- mouse -------------------------------------------------------------------------------------
+def test_mouse_normalizes_pointer_and_survives_a_broken_pointer():
+    clock = FakeClock()
+    pos = [(400, 150)]
+    src = make_source("mouse", (800, 600), pointer=lambda: pos[0], clock=clock)
+    (s,) = src.poll()
+    assert (s.x, s.y, s.valid, s.t) == (0.5, 0.25, True, 100.0)
+
+    def broken():
+        raise RuntimeError("no display")
+
+    src2 = make_source("mouse", (800, 600), pointer=broken, clock=clock)
+    (s2,) = src2.poll()
+    assert not s2.valid and "no display" in src2.status
+
+
+# -- replay and recording ----------------------------------------------------------------------
+def _write_trace(path: Path, samples: list[GazeSample]) -> None:
+    with TraceRecorder(path) as rec:
+        for s in samples:
+            rec.write(s)
+
+
+def test_recorder_writes_private_tobii_jsonl_and_replay_plays_in_real_time(tmp_path):
+    path = tmp_path / "rec" / "trace.jsonl"
+    samples = [GazeSample(5.0 + i / 60, 0.1 + i * 0.01, 0.5, i != 3) for i in range(10)]
+    _write_trace(path, samples)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert os.stat(path.parent).st_mode & 0o777 == 0o700
+    row = json.loads(path.read_text().splitlines()[0])
+    assert row["left_gaze_point_validity"] == 1 and row["system_time_stamp"] == 5_000_000
+
+    clock = FakeClock(50.0)
+    src = ReplaySource(path, clock=clock)
+    src.start()
+    assert [s.x for s in src.poll()] == pytest.approx([0.1])  # only t=0 is due
+    clock.t += 4.5 / 60
+    got = src.poll()
+    assert len(got) == 4 and not got[2].valid  # samples 1..4, sample 3 was a blink
+    assert got[0].t == pytest.approx(50.0 + 1 / 60)
+    clock.t += 10
+    assert len(src.poll()) == 5 and src.finished and src.status == "replay finished"
+
+
+def test_replay_speed_and_bad_files(tmp_path):
+    path = tmp_path / "t.jsonl"
+    _write_trace(path, [GazeSample(i * 0.1, 0.5, 0.5, True) for i in range(11)])
+    clock = FakeClock(0.0)
+    fast = ReplaySource(path, speed=10.0, clock=clock)
+    fast.start()
+    clock.t = 0.1  # 1 s of trace
+    assert len(fast.poll()) == 11
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(to_tobii_dict(GazeSample(0, 0.5, 0.5, True))) + "\n{oops\n")
+    with pytest.raises(TraceError, match=r"bad.jsonl:2: not valid JSON"):
+        load_trace(bad)
+    missing = tmp_path / "missing.jsonl"
+    missing.write_text('{"system_time_stamp": 1}\n')
+    with pytest.raises(TraceError, match="missing.jsonl:1: missing key"):
+        load_trace(missing)
+    with pytest.raises(TraceError, match="not found"):
+        ReplaySource(tmp_path / "nope.jsonl").start()
+
+
+def test_recording_source_records_what_it_passes_on(tmp_path):
+    clock = FakeClock()
+    src = RecordingSource(make_source("mouse", (100, 100), pointer=lambda: (10, 20), clock=clock), tmp_path / "r.jsonl")
+    src.start()
+    for _ in range(3):
+        src.poll()
+        clock.t += 0.02
+    src.stop()
+    rows = load_trace(tmp_path / "r.jsonl")
+    assert len(rows) == 3 and rows[0]["left_gaze_point_on_display_area"] == [0.1, 0.2]
+
+
+# -- Tobii adapter (fake tobii_research) -------------------------------------------------------
+@pytest.fixture
+def tobii(monkeypatch):
+    importlib.reload(fake_tr)
+    monkeypatch.setitem(sys.modules, "tobii_research", fake_tr)
+    a = fake_tr.EyeTracker("tobii-prp://A", serial_number="SER-A")
+    b = fake_tr.EyeTracker("tobii-prp://B", serial_number="SER-B")
+    fake_tr.fake_reset(a, b)
+    return a, b
+
+
+def test_tobii_chooses_by_serial_or_address_and_reports_none(tobii, monkeypatch):
+    a, b = tobii
+    src = make_source("tobii:SER-B", (800, 600))
+    src.start()
+    assert src.tracker is b and b.fake_subscribers(fake_tr.EYETRACKER_GAZE_DATA) == 1
+    src.stop()
+    assert b.fake_subscribers(fake_tr.EYETRACKER_GAZE_DATA) == 0
+    src = make_source("tobii:tobii-prp://A", (800, 600))
+    src.start()
+    assert src.tracker is a
+    with pytest.raises(SourceError, match="'nope' not found; connected: .*SER-A"):
+        make_source("tobii:nope", (800, 600)).start()
+    fake_tr.fake_reset()
+    with pytest.raises(SourceError, match="no Tobii eye tracker found"):
+        make_source("tobii", (800, 600)).start()
+
+
+def test_tobii_samples_cross_threads_combine_eyes_and_settle_after_reconnect(tobii):
+    a, _ = tobii
+    clock = FakeClock(1.0)
+    src = make_source("tobii", (800, 600), clock=clock)
+    src.start()
+    rows = [fake_tr.gaze_dict(1.0 + i / 120, 0.3, 0.6) for i in range(12)]
+    rows[5] = fake_tr.gaze_dict(1.0 + 5 / 120, 0.3, 0.6, left_valid=False)  # one eye lost
+    rows[6] = fake_tr.gaze_dict(1.0 + 6 / 120, 0.3, 0.6, left_valid=False, right_valid=False)  # blink
+    a.emit_gaze_from_thread(rows)
+    got = src.poll()
+    assert len(got) == 12
+    assert got[0].x == pytest.approx(0.3) and got[0].confidence == 1.0
+    assert got[5].valid and got[5].confidence == 0.5 and got[5].x == pytest.approx(0.302)
+    assert not got[6].valid
+    assert got[1].t - got[0].t == pytest.approx(1 / 120, abs=1e-5)
+
+    a.emit_connection_lost()
+    a.emit_gaze(fake_tr.gaze_dict(1.2, 0.3, 0.6))
+    assert not any(s.valid for s in src.poll()) and "connection lost" in src.status
+    # restored at t=2.0 (system clock): samples within settle_s (0.3 s) stay invalid
+    a._call(fake_tr.EYETRACKER_NOTIFICATION_CONNECTION_RESTORED, {"system_time_stamp": 2_000_000})
+    a.emit_gaze_from_thread([fake_tr.gaze_dict(2.0 + i / 10, 0.5, 0.5) for i in range(6)])
+    valid = [s.valid for s in src.poll()]
+    assert valid == [False, False, False, True, True, True] and src.status == ""
+
+
+def test_tobii_reconnects_in_background_when_data_stops(tobii):
+    a, b = tobii
+    clock = FakeClock(0.0)
+    src = make_source("tobii:SER-A", (800, 600), clock=clock)
+    src.start()
+    fake_tr.fake_reset(b)  # A vanished
+    clock.t = 4.0
+    src.poll()
+    src._reconnecting.join(2)
+    assert "not found again" in src.status
+    a2 = fake_tr.EyeTracker("tobii-prp://A", serial_number="SER-A")  # plugged back in
+    fake_tr.fake_reset(a2, b)
+    clock.t = 8.0
+    src.poll()
+    src._reconnecting.join(2)
+    assert src.tracker is a2 and a2.fake_subscribers(fake_tr.EYETRACKER_GAZE_DATA) == 1
+    a2.emit_gaze_from_thread([fake_tr.gaze_dict(10 + i / 10, 0.5, 0.5) for i in range(5)])
+    assert [s.valid for s in src.poll()] == [False, False, False, True, True]
+
+
+def test_tobii_sdk_calibration(tobii):
+    from aac.gaze.tobii import run_sdk_calibration
+
+    a, _ = tobii
+    src = make_source("tobii", (800, 600))
+    src.start()
+    shown = []
+    ok, used = run_sdk_calibration(src, [(0.1, 0.1), (0.9, 0.1), (0.5, 0.5), (1.5, 0.5)], wait=lambda x, y: shown.append((x, y)))
+    assert ok and used == [(0.1, 0.1), (0.9, 0.1), (0.5, 0.5)] and len(shown) == 4
+    assert not a.calibration_mode  # always leaves calibration mode
+
+
+# -- TittaPy adapter (fake TittaPy_v2) ---------------------------------------------------------
+@pytest.fixture
+def titta(monkeypatch):
+    importlib.reload(fake_titta)
+    monkeypatch.setitem(sys.modules, "TittaPy_v2", fake_titta)
+    fake_titta.fake_reset(fake_titta.fake_tracker_info("tobii-prp://X", "SER-X"),
+                          fake_titta.fake_tracker_info("tobii-prp://Y", "SER-Y"))
+
+
+def test_titta_pulls_columns_and_handles_disconnect(titta):
+    clock = FakeClock(0.0)
+    src = make_source("titta:SER-Y", (800, 600), clock=clock)
+    src.start()
+    et = src.tracker
+    assert et.address == "tobii-prp://Y" and et.is_recording("gaze") and src.name == "titta:SER-Y"
+    for i in range(5):
+        et.fake_push_gaze(1 + i / 60, 0.7, 0.2, left_valid=i != 2, right_valid=i not in (2, 3))
+    got = src.poll()
+    assert [s.valid for s in got] == [True, True, False, True, True]
+    assert got[3].confidence == 0.5 and got[0].x == pytest.approx(0.7)
+    assert got[0].t == pytest.approx(1.0)
+    et.fake_disconnect(1.1)
+    assert src.poll() == [] and "connection lost" in src.status
+    et.fake_reconnect(2.0)
+    for i in range(5):
+        et.fake_push_gaze(2.0 + i / 10, 0.5, 0.5)
+    assert [s.valid for s in src.poll()] == [False, False, False, True, True]
+    with pytest.raises(SourceError, match="'Z' not found"):
+        make_source("titta:Z", (800, 600)).start()
+
+
+def test_titta_restarts_stream_after_silence(titta):
+    clock = FakeClock(0.0)
+    src = make_source("titta", (800, 600), clock=clock)
+    src.start()
+    et = src.tracker
+    clock.t = 5.0
+    assert src.poll() == [] and "reconnecting" in src.status
+    et.fake_push_gaze(5.0, 0.5, 0.5)
+    et.fake_push_gaze(5.5, 0.5, 0.5)
+    assert [s.valid for s in src.poll()] == [False, True]
+
+
+# -- failover ----------------------------------------------------------------------------------
+class ScriptedSource(NullSource):
+    """A source whose output the test sets frame by frame."""
+
+    expects_data = True
+
+    def __init__(self, name: str, clock: FakeClock, fail_start: str = "") -> None:
+        super().__init__(name)
+        self.clock, self.fail_start, self.valid, self.started = clock, fail_start, True, False
+
+    def start(self) -> None:
+        if self.fail_start:
+            raise SourceError(self.fail_start)
+        self.started = True
+
+    def poll(self):
+        return [GazeSample(self.clock.t, 0.5, 0.5, self.valid)] if self.valid is not None else []
+
+
+def test_failover_reports_loss_settles_and_switches():
+    clock = FakeClock(0.0)
+    a, b = ScriptedSource("tobii", clock), ScriptedSource("mouse", clock)
+    fo = FailoverSource([a, lambda: b], lost_after_s=0.5, failover_s=3.0, settle_s=0.2, clock=clock)
+    fo.start()
+    clock.t = 0.25
+    assert fo.poll()[0].valid  # settled after 0.2 s
+    a.valid = None  # no data at all
+    for _ in range(3):
+        clock.t += 0.1
+        assert fo.poll() == []  # a gap shorter than lost_after_s is a blink: nothing to report
+    assert not fo.lost
+    clock.t = 2.35
+    out = fo.poll()
+    assert fo.lost and not out[-1].valid and fo.status == "Tracker lost: no valid gaze for 2.1 s (no data from the device)"
+    a.valid = True  # reconnect: first 0.2 s invalid
+    clock.t = 2.4
+    assert not fo.poll()[0].valid and not fo.lost and "back" in fo.status
+    clock.t = 2.65
+    assert fo.poll()[0].valid and fo.status == ""
+    a.valid = False  # invalid samples: eyes closed to rest. Reported, never switched.
+    for _ in range(100):
+        clock.t += 0.1
+        fo.poll()
+    assert fo.current is a and fo.lost and fo.status.endswith("(eyes not found)")
+    a.valid = None  # now the device goes silent: switch after failover_s
+    while fo.current is a:
+        clock.t += 0.1
+        fo.poll()
+    assert fo.current is b and b.started and fo.status.startswith("Switched to mouse: tobii sent no data for 3.")
+    kinds = [e.kind for e in fo.drain_events()]
+    assert kinds == ["lost", "restored", "lost", "switched"]
+
+
+def test_failover_on_invalid_data_is_opt_in():
+    clock = FakeClock(0.0)
+    a, b = ScriptedSource("webcam", clock), ScriptedSource("mouse", clock)
+    fo = FailoverSource([a, b], failover_s=5.0, failover_invalid_s=8.0, settle_s=0.0, clock=clock)
+    fo.start()
+    a.valid = False
+    while clock.t < 7.9:
+        clock.t += 0.1
+        fo.poll()
+    assert fo.current is a
+    clock.t += 0.2
+    fo.poll()
+    assert fo.current is b
+
+
+def test_failover_skips_sources_that_cannot_start():
+    clock = FakeClock(0.0)
+    bad = ScriptedSource("tobii", clock, fail_start="no Tobii eye tracker found")
+    good = ScriptedSource("mouse", clock)
+    fo = FailoverSource([bad, good], clock=clock)
+    fo.start()
+    assert fo.current is good and "no Tobii eye tracker found" in fo.status
+    with pytest.raises(SourceError, match="no gaze source could be started: x"):
+        FailoverSource([ScriptedSource("a", clock, fail_start="x")], clock=clock).start()
+
+
+def test_stored_calibration_is_applied_only_to_its_source(tobii):
+    from aac.gaze.calibration import PolyRidge
+    from aac.gaze.source import CorrectedSource
+
+    # a correction that shifts x by +0.1
+    raw = [(0.1, 0.1), (0.9, 0.1), (0.5, 0.5), (0.1, 0.9), (0.9, 0.9)]
+    mapping = PolyRidge(degree=1, alpha=1e-9).fit(raw, [(x + 0.1, y) for x, y in raw])
+    rec = {"source": "tobii", "mapping": mapping.to_dict()}
+    src = make_source("tobii", (800, 600), calibration=rec)
+    assert isinstance(src, CorrectedSource)
+    src.start()
+    a, _ = tobii
+    a.emit_gaze(fake_tr.gaze_dict(1.0, 0.4, 0.4))
+    (s,) = src.poll()
+    assert s.x == pytest.approx(0.5, abs=1e-3) and s.y == pytest.approx(0.4, abs=1e-3)
+    assert src.sdk_calibration() is not None  # adapter methods still reachable
+    assert not isinstance(make_source("titta", (800, 600), calibration=rec), CorrectedSource)
+    assert not isinstance(make_source("mouse", (8, 6), pointer=lambda: (1, 1), calibration={"source": "mouse", "mapping": mapping.to_dict()}), CorrectedSource)
+    broken = make_source("tobii", (800, 600), calibration={"source": "tobii", "mapping": {"kind": "?"}})
+    assert not isinstance(broken, CorrectedSource)
+
+
+def test_failover_never_reports_loss_for_switch_scanning():
+    clock = FakeClock(0.0)
+    fo = FailoverSource([make_source("scan", (10, 10)), ScriptedSource("mouse", clock)], clock=clock)
+    fo.start()
+    for _ in range(100):
+        clock.t += 0.1
+        assert fo.poll() == []
+    assert fo.name == "scan" and not fo.lost and fo.status == ""
+
+
+def test_titta_sdk_calibration_through_queued_api(titta):
+    src = make_source("titta", (800, 600))
+    src.start()
+    cal = src.sdk_calibration()
+    with cal:
+        assert src.tracker.is_in_calibration_mode()
+        assert cal.collect(0.1, 0.1) and cal.collect(0.9, 0.9) and cal.collect(0.5, 0.5)
+        assert not cal.collect(1.5, 0.5) and cal.failed_points == [(1.5, 0.5)]
+        ok, used = cal.compute()
+    assert ok and used == [(0.1, 0.1), (0.9, 0.9), (0.5, 0.5)]
+    assert not src.tracker.is_in_calibration_mode()
+    assert src.tracker.applied_calibration == used
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.005, 1.5), st.sampled_from(["valid", "invalid", "silent"])), min_size=1, max_size=60))
+def test_failover_never_passes_valid_data_during_settle_after_a_loss(script):
+    """Whatever the pattern of data, blinks and silences: after any loss (> lost_after_s without
+    valid data) no valid sample comes out until settle_s of clock time has passed."""
+    clock = FakeClock(0.0)
+    src = ScriptedSource("tobii", clock)
+    fo = FailoverSource([src], lost_after_s=0.5, failover_s=None, settle_s=0.3, clock=clock)
+    fo.start()
+    last_valid_in, restored_at = 0.0, None
+    for dt, kind in script:
+        clock.t += dt
+        src.valid = {"valid": True, "invalid": False, "silent": None}[kind]
+        gap_before = clock.t - last_valid_in
+        out = fo.poll()
+        if kind == "valid":
+            if gap_before > 0.5 or restored_at is None and clock.t < 0.3:
+                restored_at = clock.t if gap_before > 0.5 else 0.0
+            last_valid_in = clock.t
+        for s in out:
+            if s.valid:
+                assert restored_at is None or clock.t >= restored_at + 0.3 - 1e-9
