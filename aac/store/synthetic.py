@@ -1,0 +1,162 @@
+"""A few weeks of plausible usage, for tests and for looking at the report without a real user.
+
+The events go through the real ``UsageLog`` (so the writer, schema and privacy rules are the
+ones under test), with times placed in the past. The shape follows what clinicians see in eye-gaze
+users: 1-3 sessions a day, messages of 2-12 words, prediction use that grows as the person learns
+the board, a dwell time that the caregiver shortens over the weeks, calibrations of 1-4 degrees,
+some undos and deletes.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from aac.store.usage_log import UsageLog
+
+WORDS = ["i", "want", "to", "go", "outside", "please", "help", "me", "with", "the", "water", "can", "you", "call", "my", "sister", "today", "tomorrow", "feel", "tired", "good", "thank", "you", "very", "much", "turn", "on", "tv", "music", "pain", "in", "leg", "back", "head", "need", "doctor", "nurse", "bed", "move", "pillow", "cold", "hot", "hungry", "eat", "drink", "yes", "no", "maybe", "later", "love", "you", "see", "how", "are", "what", "time", "is", "it"]
+
+QWERTY = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
+
+
+def fill(log: UsageLog, days: int = 21, seed: int = 0, end: float | None = None,
+         sentinel: str | None = None) -> dict[str, int]:
+    """Write ``days`` days of events ending at ``end`` (default now) into ``log``.
+
+    ``sentinel`` is put into every message's text (to check that it never leaks when text
+    logging is off). Returns counts of what was written. Call ``log.flush()`` afterwards.
+    """
+    rng = random.Random(seed)
+    end = end if end is not None else time.time()
+    first_day = datetime.fromtimestamp(end - days * 86400).replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = {"sessions": 0, "selections": 0, "messages": 0, "errors": 0}
+    dwell = 1200.0
+    for d in range(days):
+        day = first_day + timedelta(days=d)
+        progress = d / max(1, days - 1)  # 0 -> 1 over the period: the person gets better
+        if d % 7 == 6 and dwell > 700:
+            dwell -= 100  # weekly review: the caregiver shortens the dwell
+        if rng.random() < 0.12:
+            continue  # a day off
+        for s in range(rng.choice((1, 2, 2, 3))):
+            hour = rng.choice((9, 10, 11, 14, 15, 16, 18, 19, 20))
+            t = (day + timedelta(hours=hour, minutes=rng.randint(0, 50))).timestamp()
+            if t >= end:
+                break
+            cal = round(rng.uniform(1.2, 4.0) - 1.0 * progress, 2)
+            log.start_session(rng.choice(("tobii", "tobii", "tobii", "webcam")), dwell, max(0.6, cal),
+                              "en", layout="default", t=t)
+            counts["sessions"] += 1
+            for _ in range(rng.randint(3, 12)):
+                t, c = _message(log, rng, t, dwell, progress, sentinel)
+                for k in counts:
+                    counts[k] += c.get(k, 0)
+                t += rng.uniform(10, 120)  # rest between messages
+            log.end_session(t=t + rng.uniform(5, 60))
+    return counts
+
+
+def _message(log: UsageLog, rng: random.Random, t: float, dwell: float, progress: float,
+             sentinel: str | None) -> tuple[float, dict[str, int]]:
+    n = rng.randint(2, 12)
+    words = [rng.choice(WORDS) for _ in range(n)]
+    if sentinel:
+        words[rng.randrange(n)] = sentinel
+    start = t
+    sel = 0
+    errors = 0
+    p_word = 0.35 + 0.35 * progress  # prediction use grows with practice
+    i = 0
+    while i < n:
+        w = words[i]
+        latency = rng.lognormvariate(4.1, 0.3)  # ~60 ms
+        if i >= 2 and rng.random() < 0.08 + 0.1 * progress:
+            rank = min(2, int(rng.expovariate(1.5)))
+            t += dwell / 1000 + rng.uniform(2.0, 6.0)
+            log.selection("ending", slot=rank, rank=rank, dwell_ms=dwell + rng.uniform(0, 150),
+                          latency_ms=latency, tile_id=f"main/0,{5 + rank}:ending:{rank}", page="main",
+                          text=" ".join(words[i:]), t=t)
+            sel += 1
+            break
+        typed = 0 if rng.random() < p_word else rng.randint(1, max(1, len(w) - 1))
+        for ch in w[:typed]:
+            t += dwell / 1000 + rng.uniform(0.8, 3.5)
+            r, c = next(((r, row.index(ch)) for r, row in enumerate(QWERTY) if ch in row), (0, 0))
+            log.selection("letter", dwell_ms=dwell + rng.uniform(0, 150), tile_id=f"main/{2 + r},{c}:letter:{ch}",
+                          page="main", text=ch, t=t)
+            sel += 1
+            if rng.random() < 0.03:
+                t += dwell / 1000 + 0.5
+                log.selection("action", dwell_ms=dwell, tile_id="main/5,0:action:delete_letter", page="main", t=t)
+                log.error("delete_letter", t=t)
+                sel += 1
+                errors += 1
+        if typed >= len(w) - 1 and rng.random() < 0.5:
+            for ch in w[typed:]:
+                t += dwell / 1000 + rng.uniform(0.8, 3.0)
+                log.selection("letter", dwell_ms=dwell, tile_id=f"main/2,0:letter:{ch}", page="main", text=ch, t=t)
+                sel += 1
+            t += dwell / 1000
+            log.selection("space", dwell_ms=dwell, tile_id="main/5,3:space:", page="main", t=t)
+            sel += 1
+        else:
+            rank = min(4, int(rng.expovariate(1.0 + progress)))
+            t += dwell / 1000 + rng.uniform(1.5, 5.0)
+            log.selection("word", slot=rank, rank=rank, dwell_ms=dwell + rng.uniform(0, 150),
+                          latency_ms=latency, tile_id=f"main/1,{rank}:word:{rank}", page="main", text=w, t=t)
+            sel += 1
+        if rng.random() < 0.03:
+            t += dwell / 1000 + 0.4
+            log.selection("action", dwell_ms=dwell, tile_id="main/5,1:action:undo", page="main", t=t)
+            log.error(rng.choice(("undo", "delete_word", "false_activation_suspected")), t=t)
+            sel += 1
+            errors += 1
+        i += 1
+    t += dwell / 1000 + rng.uniform(0.3, 1.0)
+    log.selection("action", dwell_ms=dwell, tile_id="main/5,9:action:speak", page="main", t=t)
+    sel += 1
+    text = " ".join(words).capitalize() + "."
+    log.message(text, selections=sel, seconds=t - start, spoken=rng.random() < 0.92, t=t)
+    return t, {"selections": sel, "messages": 1, "errors": errors}
+
+
+def make_profile(directory: Any, days: int = 21, seed: int = 0, text_logging: bool = False,
+                 sentinel: str | None = None):
+    """A profile folder filled with ``days`` of synthetic usage and a calibration history."""
+    from aac.store.profile import Profile
+
+    prof = Profile.open(directory)
+    if text_logging != prof.settings.text_logging:
+        prof.set("text_logging", text_logging)
+    rng = random.Random(seed)
+    now = time.time()
+    for k in range(4):
+        when = datetime.fromtimestamp(now - (days - k * days / 4) * 86400).astimezone()
+        prof.save_calibration({"accuracy_deg": round(rng.uniform(1.0, 3.5), 2),
+                               "accuracy_px": round(rng.uniform(30, 120), 1), "points": 9,
+                               "date": when.isoformat(timespec="seconds")})
+    log = UsageLog(prof)
+    fill(log, days=days, seed=seed, end=now, sentinel=sentinel)
+    log.close(timeout=60)
+    return prof
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m aac.store.synthetic DIR [--days N]``: a demo profile for trying ``aac report``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m aac.store.synthetic", description=main.__doc__)
+    ap.add_argument("dir", help="profile folder to create/fill (use a fresh folder)")
+    ap.add_argument("--days", type=int, default=28)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    prof = make_profile(args.dir, days=args.days, seed=args.seed)
+    print(f"filled {prof.dir} with {args.days} days of synthetic usage; now run: "
+          f"aac report --profile {prof.dir} --out report.html")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,368 @@
+"""The private usage log: what was selected and when, for the clinician's report.
+
+One SQLite database per profile (``usage.sqlite``), written by one background thread. The UI
+thread only puts a tuple on a queue (never waits for the disk); the writer drains the queue in
+batches, one transaction per batch.
+
+Durability: WAL journal with ``synchronous=FULL``. In WAL mode a committed transaction is in the
+-wal file before COMMIT returns, so a SIGKILL of the app never loses it (NORMAL would already give
+that); FULL adds an fsync of the WAL per commit so a power cut (a wheelchair laptop whose battery
+dies) does not lose the last rows either. The cost is one fsync per batch, on the writer thread.
+Rows still in the queue when the process dies were never committed; ``flush()`` waits for them.
+
+Privacy: message text is stored only when the profile has ``text_logging`` on, and it is dropped
+before it reaches the queue otherwise. A selected word is message text too, so selections keep
+kind/slot/rank but no text. A letter tile's position plus its time would spell the message, so
+per-selection ``tile_id`` is stored only with text logging on; the tile heat map instead uses
+``tile_usage``, a per-day count per grid cell ("ROW,COL" extracted from the tile id, because a
+board's tile id can contain a quick phrase's text) that carries no order.
+
+Faults: a full disk or read-only profile never stops the writer or the board. Failed batches are
+kept in memory (bounded) and retried; ``status`` says what is wrong in words for the caregiver and
+is "" when all is well. A damaged database file is set aside (renamed) and a fresh one started.
+
+The schema and file handling live in usage_schema.py, the readers (report, counts, integrity,
+purge) in usage_query.py; both are re-exported here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import math
+import queue
+import sqlite3
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any
+
+from aac.store.usage_query import (  # noqa: F401 - re-exported: part of the documented API
+    integrity_check,
+    open_readonly,
+    purge_text,
+    read_tables,
+    usage_counts,
+)
+from aac.store.usage_schema import (  # noqa: F401 - re-exported: part of the documented API
+    SCHEMA_VERSION,
+    TABLES,
+    NewerSchema,
+    connect,
+    describe_error,
+    local_day,
+    set_aside_db,
+    tile_cell,
+)
+
+log = logging.getLogger(__name__)
+
+#: Ops kept in memory while the disk refuses writes; beyond this the oldest are dropped (counted).
+MAX_PENDING = 50_000
+#: Ops per transaction (one fsync each).
+BATCH_MAX = 500
+
+
+class UsageLog:
+    """Background writer for one profile's usage log. Every public method returns at once.
+
+    ``UsageLog(profile)`` takes a ``Profile`` (text logging follows its live settings) or a
+    path to a profile folder / .sqlite file (then pass ``text_logging``). All methods take an
+    optional ``t`` (unix time) so simulations and imports can place events in time.
+    """
+
+    def __init__(self, profile: Any, text_logging: bool | None = None, retry_s: float = 2.0) -> None:
+        self._profile = profile if hasattr(profile, "settings") else None
+        if self._profile is not None:
+            db = Path(profile.dir) / "usage.sqlite"
+        else:
+            db = Path(profile)
+            if db.suffix != ".sqlite":
+                db = db / "usage.sqlite"
+        self.path = db
+        self._text_logging = text_logging
+        self._retry_s = retry_s
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self.status = ""
+        self.committed = 0  # rows committed so far (all tables)
+        self.dropped = 0  # ops lost because the disk refused them for too long
+        self._session_id: int | None = None
+        self._thread = threading.Thread(target=self._run, name="aac-usage-log", daemon=True)
+        self._thread.start()
+        _LIVE.add(self)
+
+    # ---------------------------------------------------------------- public API (UI thread)
+    @property
+    def text_logging(self) -> bool:
+        if self._text_logging is not None:
+            return bool(self._text_logging)
+        if self._profile is not None:
+            return bool(getattr(self._profile.settings, "text_logging", False))
+        return False
+
+    def start_session(self, source: str, dwell_ms: float | None, calibration_deg: float | None,
+                      language: str | None, layout: str | None = None, t: float | None = None) -> None:
+        """A board session begins (the previous one, if still open, is ended at this time)."""
+        self._put(("session", _t(t), _s(source), _f(dwell_ms), _f(calibration_deg), _s(language), _s(layout)))
+
+    def end_session(self, t: float | None = None) -> None:
+        self._put(("end_session", _t(t)))
+
+    def selection(self, kind: str, slot: int | None = None, rank: int | None = None,
+                  dwell_ms: float | None = None, latency_ms: float | None = None,
+                  tile_id: str | None = None, page: str | None = None, text: str | None = None,
+                  t: float | None = None) -> None:
+        """One activation. ``text`` (the chosen word etc.) is kept only with text logging on."""
+        t = _t(t)
+        keep = self.text_logging
+        self._put(("selection", t, _s(kind) or "unknown", _i(slot), _i(rank), _f(dwell_ms), _f(latency_ms),
+                   _s(page), _s(tile_id) if keep else None, _s(text) if keep else None))
+        if tile_id is not None:
+            cell = tile_cell(str(tile_id))
+            self._put(("tile", local_day(t), _s(page) or "", cell or (_s(tile_id) if keep else "other")))
+
+    def message(self, text: str | None, words: int | None = None, chars: int | None = None,
+                selections: int = 0, seconds: float | None = None, spoken: bool = True,
+                t: float | None = None) -> None:
+        """A finished message. Counts are derived from ``text`` when not given; the text itself
+        is stored only with text logging on."""
+        body = text if isinstance(text, str) else ""
+        if words is None:
+            words = len(body.split())
+        if chars is None:
+            chars = len(body.strip())
+        keep = self.text_logging and isinstance(text, str)
+        self._put(("message", _t(t), _i(words) or 0, _i(chars) or 0, _i(selections) or 0, _f(seconds),
+                   1 if spoken else 0, text if keep else None))
+
+    def error(self, kind: str, t: float | None = None) -> None:
+        """A correction or suspected mistake: undo, delete_letter, delete_word, clear,
+        false_activation_suspected, ..."""
+        self._put(("error", _t(t), _s(kind) or "unknown"))
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        """Wait until everything queued so far is committed (for shutdown, tests, kill tests).
+        Returns False on timeout or while the disk refuses writes."""
+        done = threading.Event()
+        result: list[bool] = []
+        self._q.put(("flush", done, result))
+        if not done.wait(timeout):
+            return False
+        return bool(result and result[0])
+
+    def close(self, timeout: float = 10.0) -> bool:
+        """End an open session, commit what is queued and stop the writer."""
+        with self._lock:
+            if self._closed:
+                return True
+            self._closed = True
+        self._q.put(("end_session_if_open", time.time()))
+        ok = self.flush(timeout)
+        self._q.put(("stop",))
+        self._thread.join(timeout)
+        return ok
+
+    def __enter__(self) -> UsageLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _put(self, op: tuple) -> None:
+        if not self._closed:
+            self._q.put(op)
+
+    # ------------------------------------------------------------------ writer thread
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        pending: list[tuple] = []
+        waiters: list[tuple] = []
+        stop = False
+        next_retry = 0.0
+        while not stop:
+            timeout = None if not pending else max(0.05, next_retry - time.monotonic())
+            try:
+                op = self._q.get(timeout=timeout)
+                ops = [op]
+                while len(ops) < BATCH_MAX:
+                    try:
+                        ops.append(self._q.get_nowait())
+                    except queue.Empty:
+                        break
+            except queue.Empty:
+                ops = []
+            for op in ops:
+                if op[0] == "flush":
+                    waiters.append(op)
+                elif op[0] == "stop":
+                    stop = True
+                else:
+                    pending.append(op)
+            if len(pending) > MAX_PENDING:
+                over = len(pending) - MAX_PENDING
+                self.dropped += over
+                pending = pending[over:]
+            if pending and (time.monotonic() >= next_retry or stop or waiters):
+                if conn is None:
+                    conn = self._open()
+                if conn is not None:
+                    ok = self._write(conn, pending)
+                    if ok:
+                        pending = []
+                    else:
+                        try:
+                            conn.close()
+                        except sqlite3.Error:
+                            pass
+                        conn = None
+                if pending:
+                    next_retry = time.monotonic() + self._retry_s
+            for _, event, result in waiters:
+                result.append(not pending)
+                event.set()
+            waiters = []
+        if conn is not None:
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                pass
+            conn.close()
+
+    def _open(self) -> sqlite3.Connection | None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                return connect(self.path)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise
+                moved = set_aside_db(self.path)
+                log.warning("usage log %s damaged (%s); set aside as %s", self.path, exc, moved.name)
+                conn = connect(self.path)
+                self.status = f"Usage log was damaged and has been set aside as {moved.name}; a new log was started."
+                return conn
+        except NewerSchema as exc:
+            self.status = str(exc)
+        except (sqlite3.Error, OSError) as exc:
+            status = self._failure_status(exc)
+            if status != self.status:
+                log.warning("usage log: %s", exc)
+            self.status = status
+        return None
+
+    def _write(self, conn: sqlite3.Connection, ops: list[tuple]) -> bool:
+        session_before = self._session_id
+        rows = 0
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for op in ops:
+                rows += self._apply(conn, op)
+            conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self._session_id = session_before
+            status = self._failure_status(exc)
+            if status != self.status:  # say it once, not at every retry
+                log.warning("usage log write failed: %s", exc)
+            self.status = status
+            return False
+        self.committed += rows
+        if self.status.startswith("Usage log not saved"):
+            self.status = ""
+        return True
+
+    def _failure_status(self, exc: BaseException) -> str:
+        status = f"Usage log not saved: {describe_error(exc)}. The board keeps working; retrying."
+        if self.dropped:
+            status += f" {self.dropped} older events could not be kept."
+        return status
+
+    def _apply(self, conn: sqlite3.Connection, op: tuple) -> int:
+        kind = op[0]
+        if kind == "session":
+            _, t, source, dwell, cal, lang, layout = op
+            n = 0
+            if self._session_id is not None:
+                conn.execute("UPDATE sessions SET ended=? WHERE id=? AND ended IS NULL", (t, self._session_id))
+            cur = conn.execute(
+                "INSERT INTO sessions(started, source, calibration_deg, dwell_ms, language, layout) "
+                "VALUES (?,?,?,?,?,?)", (t, source, cal, dwell, lang, layout))
+            self._session_id = cur.lastrowid
+            return n + 1
+        if kind in ("end_session", "end_session_if_open"):
+            if self._session_id is not None:
+                conn.execute("UPDATE sessions SET ended=? WHERE id=? AND ended IS NULL", (op[1], self._session_id))
+                self._session_id = None
+            return 0
+        if kind == "selection":
+            _, t, k, slot, rank, dwell, lat, page, tile, text = op
+            conn.execute(
+                "INSERT INTO selections(t, session_id, kind, slot, rank, dwell_ms, latency_ms, page, tile_id, text)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)", (t, self._session_id, k, slot, rank, dwell, lat, page, tile, text))
+            return 1
+        if kind == "tile":
+            _, day, page, tile = op
+            conn.execute(
+                "INSERT INTO tile_usage(day, page, tile_id, count) VALUES (?,?,?,1) "
+                "ON CONFLICT(day, page, tile_id) DO UPDATE SET count=count+1", (day, page, tile))
+            return 0
+        if kind == "message":
+            _, t, words, chars, sels, secs, spoken, text = op
+            conn.execute(
+                "INSERT INTO messages(t, session_id, words, chars, selections, seconds, spoken, text)"
+                " VALUES (?,?,?,?,?,?,?,?)", (t, self._session_id, words, chars, sels, secs, spoken, text))
+            return 1
+        if kind == "error":
+            conn.execute("INSERT INTO errors(t, session_id, kind) VALUES (?,?,?)", (op[1], self._session_id, op[2]))
+            return 1
+        return 0
+
+
+#: Logs not yet closed; at interpreter exit their queued rows are committed (the writer thread is a
+#: daemon so it never keeps a crashed board's process alive, which means exit must flush it).
+_LIVE: weakref.WeakSet[UsageLog] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all_at_exit() -> None:
+    for log_ in list(_LIVE):
+        if not log_._closed:
+            log_.flush(timeout=3.0)
+
+
+# ---------------------------------------------------------------------- small coercions
+# The log must never raise into the UI thread, so arguments are coerced, not checked.
+def _t(t: float | None) -> float:
+    try:
+        return float(t) if t is not None else time.time()
+    except (TypeError, ValueError):
+        return time.time()
+
+
+def _s(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)[:200]
+
+
+def _i(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _f(value: Any) -> float | None:
+    try:
+        v = float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+    if v is not None and math.isnan(v):
+        return None
+    return v

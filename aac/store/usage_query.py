@@ -1,0 +1,120 @@
+"""Reading the usage log (report, `aac profile show`, tools) and erasing logged text.
+
+Readers open the file read-only (``mode=ro``) so looking at a profile never creates or changes
+its log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from aac.store.usage_schema import TABLES, connect, local_day, tile_cell
+
+
+def open_readonly(path: Path) -> sqlite3.Connection | None:
+    """Open the log for reading without creating or changing it; None when there is none."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10.0)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def usage_counts(path: Path) -> dict[str, int]:
+    """{"sessions", "selections", "messages", "errors"} row counts (zeros when no log)."""
+    out = {"sessions": 0, "selections": 0, "messages": 0, "errors": 0}
+    conn = open_readonly(path)
+    if conn is None:
+        return out
+    try:
+        for table in out:
+            try:
+                out[table] = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            except sqlite3.DatabaseError:  # missing table or damaged file: report zero
+                pass
+    finally:
+        conn.close()
+    return out
+
+
+def integrity_check(path: Path) -> str:
+    """SQLite's own consistency check: "ok" when the file is sound."""
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        return "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
+    finally:
+        conn.close()
+
+
+def read_tables(path: Path, since: float | None = None, until: float | None = None,
+                tables: Iterable[str] = TABLES) -> dict[str, list[dict[str, Any]]]:
+    """Rows of each table as dicts, limited to ``since <= t < until`` (unix times) if given."""
+    out: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
+    conn = open_readonly(path)
+    if conn is None:
+        return out
+    time_col = {"sessions": "started", "selections": "t", "messages": "t", "errors": "t"}
+    try:
+        for table in out:
+            where, args = [], []
+            if table == "tile_usage":
+                if since is not None:
+                    where.append("day >= ?")
+                    args.append(local_day(since))
+                if until is not None:
+                    where.append("day <= ?")
+                    args.append(local_day(until - 0.001))
+            else:
+                col = time_col[table]
+                if since is not None:
+                    where.append(f"{col} >= ?")
+                    args.append(since)
+                if until is not None:
+                    where.append(f"{col} < ?")
+                    args.append(until)
+            sql = f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "")
+            sql += " ORDER BY rowid"
+            try:
+                out[table] = [dict(r) for r in conn.execute(sql, args)]
+            except sqlite3.OperationalError:
+                out[table] = []
+    finally:
+        conn.close()
+    return out
+
+
+def purge_text(path: Path) -> int:
+    """Erase every stored message text and text-bearing tile id from the log; return rows changed.
+
+    For a person who turns text logging off and wants what was logged before gone too. Besides
+    NULLing the columns, the file is VACUUMed and the WAL truncated so the old text does not
+    linger in free pages (checked by grepping the files' bytes in the tests).
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0
+    conn = connect(path)
+    try:
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute("BEGIN IMMEDIATE")
+        changed = conn.execute("UPDATE selections SET text=NULL, tile_id=NULL "
+                               "WHERE text IS NOT NULL OR tile_id IS NOT NULL").rowcount
+        changed += conn.execute("UPDATE messages SET text=NULL WHERE text IS NOT NULL").rowcount
+        for day, page, tile, count in conn.execute("SELECT day, page, tile_id, count FROM tile_usage").fetchall():
+            cell = tile_cell(tile) or "other"
+            if cell != tile:
+                conn.execute("DELETE FROM tile_usage WHERE day=? AND page=? AND tile_id=?", (day, page, tile))
+                conn.execute("INSERT INTO tile_usage(day, page, tile_id, count) VALUES (?,?,?,?) "
+                             "ON CONFLICT(day, page, tile_id) DO UPDATE SET count=count+excluded.count",
+                             (day, page, cell, count))
+                changed += 1
+        conn.execute("COMMIT")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return changed
