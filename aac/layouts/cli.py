@@ -1,0 +1,182 @@
+"""``aac layout check|list|show|import``: caregiver tools for layout files.
+
+``check`` prints problems like a compiler (``file:line: key: message (suggestion)``) so an editor
+or a person can go straight to the line; it exits 1 if any file has a problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .loader import list_layouts, load_layout, paths, user_layouts_dir
+from .model import Layout, LayoutError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("layout", help="check, list, show and import board layouts",
+                                   description="Caregiver tools for board layouts (layouts/*.toml).")
+    sub = parser.add_subparsers(dest="layout_command", metavar="ACTION")
+
+    check = sub.add_parser("check", help="check layout files and report every problem")
+    check.add_argument("files", nargs="+", metavar="FILE", help="layout file(s) or layout name(s)")
+    check.add_argument("--advice", action="store_true",
+                       help="also print design advice for eye gaze (tile size, prediction placement; never fails)")
+    check.set_defaults(func=cmd_check)
+
+    lst = sub.add_parser("list", help="list the layouts the board can use")
+    lst.set_defaults(func=cmd_list)
+
+    copy = sub.add_parser("copy", help="copy a layout into your own layouts folder to edit it")
+    copy.add_argument("source", help="layout name or file to start from, e.g. default")
+    copy.add_argument("name", help="name of the new layout (letters, digits, - and _)")
+    copy.add_argument("--force", action="store_true", help="overwrite an existing layout with that name")
+    copy.set_defaults(func=cmd_copy)
+
+    show = sub.add_parser("show", help="draw a layout's pages as text grids")
+    show.add_argument("layout", help="layout file or name")
+    show.add_argument("--page", help="only this page")
+    show.set_defaults(func=cmd_show)
+
+    imp = sub.add_parser("import", help="convert an Open Board Format board (.obf/.obz) to a layout")
+    imp.add_argument("file", metavar="FILE.obf|FILE.obz")
+    imp.add_argument("--out", type=Path, help=f"output .toml (default: {user_layouts_dir()}/<name>.toml)")
+    imp.add_argument("--name", help="layout name shown in the app (default: from the board)")
+    imp.add_argument("--language", help='layout language code, e.g. "en" (default: from the board, else "en")')
+    imp.add_argument("--predictions", action="store_true",
+                     help="add rows with 3 sentence endings and 5 next-word predictions to every page")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    imp.set_defaults(func=cmd_import)
+
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    failed = False
+    for item in args.files:
+        try:
+            layout = load_layout(item)
+        except LayoutError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem)
+            continue
+        print(f"ok: {item} ({len(layout.pages)} pages, {layout.tile_count} tiles)")
+        if getattr(args, "advice", False):
+            from .advice import advise
+
+            for note in advise(layout):
+                print(f"advice: {item}: {note}")
+    return 1 if failed else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    layouts = list_layouts()
+    if not layouts:
+        print("no layouts found in " + ", ".join(str(d) for d in (user_layouts_dir(), paths.LAYOUTS_DIR)))
+        return 1
+    width = max(len(n) for n, _ in layouts)
+    for name, path in layouts:
+        try:
+            layout = load_layout(path)
+            info = f"{layout.language}  {len(layout.pages)} pages  {layout.name}"
+        except LayoutError as exc:
+            info = f"BROKEN ({len(exc.problems)} problems: run aac layout check {path})"
+        origin = "user" if path.parent == user_layouts_dir() else "shipped"
+        print(f"{name:<{width}}  {origin:<7}  {info}")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    """Start a caregiver's own layout from a shipped one, in the user folder (kept on updates)."""
+    import re
+
+    from ..fileio import atomic_write_text
+    from .loader import resolve_layout
+
+    if not re.fullmatch(r"[\w-]{1,60}", args.name):
+        print(f"layout name {args.name!r}: use letters, digits, - and _ only (it becomes the file name)", file=sys.stderr)
+        return 1
+    try:
+        source = resolve_layout(args.source)
+        text = source.read_text(encoding="utf-8")
+    except LayoutError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{args.source}: cannot read: {exc}", file=sys.stderr)
+        return 1
+    out = user_layouts_dir() / f"{args.name}.toml"
+    if out.exists() and not args.force:
+        print(f"{out} already exists; use --force to overwrite it", file=sys.stderr)
+        return 1
+    atomic_write_text(out, text)
+    print(f"copied {source} to {out}")
+    print(f"edit it, then run: aac layout check {args.name}   (choose layout {args.name!r} in the settings)")
+    return 0
+
+
+def render_page_text(layout: Layout, page_name: str, cell_width: int = 9) -> str:
+    """A page as a text grid (for caregivers without the app running, and for docs)."""
+    page = layout.page(page_name)
+    grid = [["" for _ in range(page.cols)] for _ in range(page.rows)]
+    for tile in page.tiles:
+        text = {
+            "word": f"word{tile.slot}", "ending": f"end{tile.slot}", "chunk": f"chunk{tile.slot}",
+            "message": "[message]", "page": f">{tile.label}",
+        }.get(tile.kind, tile.label or tile.value or tile.action or tile.kind)
+        for r, c in tile.cells():
+            grid[r][c] = text if (r, c) == (tile.row, tile.col) else "~"
+    border = "+" + "+".join("-" * cell_width for _ in range(page.cols)) + "+"
+    lines = [f"page {page.name!r}: {page.rows} rows x {page.cols} cols"
+             + (f", returns to {page.return_to!r}" if page.return_to else ""), border]
+    for row in grid:
+        lines.append("|" + "|".join(cell[:cell_width].center(cell_width) for cell in row) + "|")
+        lines.append(border)
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    try:
+        layout = load_layout(args.layout)
+    except LayoutError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    names = [args.page] if args.page else layout.page_names()
+    if args.page and args.page not in layout.page_names():
+        print(f"no page {args.page!r}; pages: {', '.join(layout.page_names())}", file=sys.stderr)
+        return 1
+    print(f"{layout.name} ({layout.language}, theme {layout.theme.name}, font_scale {layout.font_scale})")
+    for name in names:
+        print(render_page_text(layout, name))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .obf import ObfError, import_board
+
+    try:
+        result = import_board(Path(args.file), name=args.name, language=args.language,
+                              predictions=bool(getattr(args, "predictions", False)))
+    except ObfError as exc:
+        print(f"{args.file}: cannot import: {exc}", file=sys.stderr)
+        return 1
+    out = args.out or (user_layouts_dir() / f"{result.slug}.toml")
+    if out.exists() and not args.force:
+        print(f"{out} already exists; use --force to overwrite or --out to choose another file", file=sys.stderr)
+        return 1
+    result.write(out)
+    for note in result.notes:
+        print(f"note: {note}")
+    try:
+        layout = load_layout(out)
+    except LayoutError as exc:  # should not happen: the importer checks its own output
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    print(f"imported: {out} ({len(layout.pages)} pages, {layout.tile_count} tiles); "
+          f"layout name for the profile settings: {out.stem}")
+    return 0

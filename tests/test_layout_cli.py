@@ -1,0 +1,101 @@
+"""The `aac layout` commands through the real console script, as a caregiver runs them."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aac import paths
+
+BROKEN = Path(__file__).parent / "data" / "layouts_broken"
+OBF = Path("/work/shared/data/obf")
+PROBLEM_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<key>[^:]+): (?P<message>.+)$")
+
+
+def aac_process(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """The real console entry point in a child process (exit status as a shell sees it)."""
+    env = dict(os.environ, AAC_DATA_DIR=str(tmp_path / "data"), AAC_CACHE_DIR=str(tmp_path / "cache"))
+    return subprocess.run([sys.executable, "-m", "aac.cli", *args], check=False, capture_output=True, text=True, env=env,
+                          cwd=paths.REPO_ROOT, timeout=120)
+
+
+class Result:
+    def __init__(self, returncode: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def aac(tmp_path, monkeypatch, capsys):
+    """The same dispatcher in-process (much faster than a child process on a loaded machine)."""
+    from aac.cli import main
+
+    monkeypatch.setenv("AAC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AAC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(paths.REPO_ROOT)
+
+    def run(*args: str) -> Result:
+        code = main(list(args))
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+
+    return run
+
+
+def test_check_shipped_and_broken_files(tmp_path):
+    shipped = sorted(str(p.relative_to(paths.REPO_ROOT)) for p in paths.LAYOUTS_DIR.glob("*.toml"))
+    ok = aac_process("layout", "check", *shipped, tmp_path=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert [line.split(" (")[0] for line in ok.stdout.splitlines()] == [f"ok: {f}" for f in shipped]
+
+    bad = aac_process("layout", "check", "layouts/default.toml", str(BROKEN / "many_problems.toml"), tmp_path=tmp_path)
+    assert bad.returncode == 1
+    lines = bad.stdout.splitlines()
+    assert lines[0].startswith("ok: layouts/default.toml (3 pages, ")
+    problems = [PROBLEM_LINE.match(line) for line in lines[1:]]
+    assert len(problems) == 3 and all(problems), lines
+    assert [int(m["line"]) for m in problems] == [5, 27, 33]
+
+
+def test_list_and_show(aac):
+    out = aac("layout", "list")
+    assert out.returncode == 0
+    names = [line.split()[0] for line in out.stdout.splitlines()]
+    assert {"default", "alphabetical", "large", "ru-default", "ru-alphabetical"} <= set(names)
+    show = aac("layout", "show", "default", "--page", "keyboard")
+    assert show.returncode == 0
+    assert "page 'keyboard': 7 rows x 12 cols" in show.stdout and "|    q    |" in show.stdout
+
+
+@pytest.mark.skipif(not OBF.is_dir(), reason="shared OBF samples not available")
+def test_import_then_check(aac, tmp_path):
+    out_file = tmp_path / "links.toml"
+    imp = aac("layout", "import", str(OBF / "links.obz"), "--out", str(out_file))
+    assert imp.returncode == 0, imp.stderr
+    assert f"imported: {out_file} (3 pages" in imp.stdout
+    check = aac("layout", "check", str(out_file))
+    assert check.returncode == 0 and check.stdout.startswith("ok:")
+
+    junk = tmp_path / "junk.obf"
+    junk.write_text('{"buttons": [', encoding="utf-8")
+    bad = aac("layout", "import", str(junk))
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == f"{junk}: cannot import: junk.obf is not valid JSON: Expecting value at line 1, column 14"
+    assert "Traceback" not in bad.stderr
+
+
+def test_copy_makes_an_editable_user_layout(aac, tmp_path):
+    done = aac("layout", "copy", "ru-default", "anna")
+    assert done.returncode == 0, done.stderr
+    copied = tmp_path / "data" / "layouts" / "anna.toml"
+    assert copied.read_bytes() == (paths.LAYOUTS_DIR / "ru-default.toml").read_bytes()
+    assert aac("layout", "check", "anna").stdout.startswith("ok: anna (3 pages")
+    again = aac("layout", "copy", "default", "anna")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert copied.read_bytes() == (paths.LAYOUTS_DIR / "ru-default.toml").read_bytes()  # nothing lost
+    bad = aac("layout", "copy", "default", "../escape")
+    assert bad.returncode == 1 and "letters, digits" in bad.stderr
