@@ -1,0 +1,577 @@
+"""The Speaker interface the board talks to, and its pyttsx3 implementation.
+
+The board's frame loop calls ``speak()``; it must return at once. :class:`WorkerSpeaker` only puts
+the text on a queue; a supervisor thread cuts the message into sentence-sized pieces, has the
+synthesis worker process (:mod:`aac.speech.pyttsx3_worker`) turn each into a WAV (the next piece is
+synthesised while the current one plays), and plays them through :mod:`aac.speech.playback`.
+Each piece must come back within a timeout that grows with its length; a worker that hangs or dies
+is killed and restarted and the piece it was on is tried again (the queue lives here, not in the
+worker, so nothing is lost and nothing is said twice). A piece that breaks the engine twice in a
+row is skipped with a status message rather than blocking everything after it.
+
+Where there is no sound device the WAV is kept (private, in the user cache) and ``status`` says
+"no audio device: speech written to ...": visible on the board, never a crash or a hang.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import threading
+import time
+import wave
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aac.fileio import atomic_write_bytes, ensure_private_dir
+from aac.paths import cache_dir
+from aac.speech.playback import Playback, Player, probe_player
+from aac.speech.pyttsx3_worker import (
+    WorkerClient,
+    WorkerCrashed,
+    WorkerError,
+    WorkerHung,
+)
+from aac.speech.voices import BUILTIN_DEFAULT, VoiceProfile, load_voice_or_default
+
+
+class Speaker(ABC):
+    """What the board needs from speech. No method may block the caller for long."""
+
+    @abstractmethod
+    def speak(self, text: str) -> None:
+        """Say ``text`` (queued, or interrupting what is being said, per the speaker's setting)."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop talking now and forget what was queued."""
+
+    @property
+    @abstractmethod
+    def speaking(self) -> bool:
+        """True while something is being synthesised, played or waits in the queue."""
+
+    @property
+    def status(self) -> str:
+        """A human message for the board ("" when all is fine)."""
+        return ""
+
+    def click(self) -> None:
+        """A short activation sound (optional, separate from speech)."""
+
+    def close(self, wait: bool = False) -> None:
+        """Stop and release the worker without blocking the caller (``wait=True`` blocks until done)."""
+
+
+class NullSpeaker(Speaker):
+    """Says nothing; ``status`` explains why (speech turned off, or no engine)."""
+
+    def __init__(self, status: str = "speech is off"):
+        self._status = status
+
+    def speak(self, text: str) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    @property
+    def speaking(self) -> bool:
+        return False
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+
+class RecordingSpeaker(Speaker):
+    """Records calls instead of making sound: for tests of the board and the session."""
+
+    def __init__(self, interrupt: bool = False) -> None:
+        self.interrupt = interrupt
+        self.spoken: list[str] = []
+        self.calls: list[tuple[str, str]] = []
+        self.clicks = 0
+        self.closed = False
+
+    def speak(self, text: str) -> None:
+        if text.strip():
+            self.spoken.append(text)
+            self.calls.append(("speak", text))
+
+    def stop(self) -> None:
+        self.calls.append(("stop", ""))
+
+    @property
+    def speaking(self) -> bool:
+        return False
+
+    def click(self) -> None:
+        self.clicks += 1
+        self.calls.append(("click", ""))
+
+    def close(self, wait: bool = False) -> None:
+        self.closed = True
+
+
+#: Sentence ends where a long message is cut into pieces that are synthesised one by one.
+_SENTENCE_SPLIT = re.compile(r"(?:(?<=[.!?…;:])|(?<=[.!?…;:][\"'”’»)\]]))\s+")
+MAX_CHUNK = 400
+FIRST_CHUNK = 240
+
+
+def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST_CHUNK) -> list[str]:
+    """Cut a message into pieces at sentence ends: the first sentence alone, then sentences grouped
+    up to ``max_len`` characters (a sentence longer than that is cut at a comma or space).
+
+    Why: the first sentence is heard after a few milliseconds of synthesis instead of after the
+    whole message, the worker's CPU bursts stay short, and a worker restart resumes at the piece it
+    was on instead of repeating the message. Grouping the rest keeps the number of player starts
+    (and the small gaps between pieces) low.
+    """
+    sentences: list[str] = []
+    for sentence in _SENTENCE_SPLIT.split(text.strip()):
+        sentence = sentence.strip()
+        limit = first_max if not sentences else max_len
+        while len(sentence) > limit:
+            cut = max(sentence.rfind(", ", 0, limit), sentence.rfind(" ", 0, limit))
+            cut = cut + 1 if cut > limit // 3 else limit
+            sentences.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+            limit = max_len
+        if sentence:
+            sentences.append(sentence)
+    if not sentences:
+        return []
+    pieces = [sentences[0]]
+    for sentence in sentences[1:]:
+        if len(pieces) > 1 and len(pieces[-1]) + 1 + len(sentence) <= max_len:
+            pieces[-1] += " " + sentence
+        else:
+            pieces.append(sentence)
+    return pieces
+
+
+@dataclass
+class _Job:
+    text: str
+    seq: int
+    queued_at: float
+    chunks: list[str] = field(default_factory=list)
+    index: int = 0  # the next piece to speak; survives worker restarts
+    attempts: int = 0  # failures on the current piece
+    cancelled: bool = False
+    playback: Playback | None = field(default=None, repr=False)
+
+
+@dataclass
+class SpokenRecord:
+    """What happened to one message (kept for the CLI, tests and diagnostics)."""
+
+    text: str
+    wav: Path | None
+    duration: float
+    outcome: str  # played | no-audio | cancelled | failed
+    detail: str = ""
+    first_audio_s: float | None = None  # from speak() to the first sound (or WAV written)
+    pieces: int = 0
+
+
+class WorkerSpeaker(Speaker):
+    """pyttsx3 in a worker process, a queue and a supervisor thread; see the module docstring.
+
+    ``player``: a :class:`~aac.speech.playback.Player` to use, or None to probe the system's
+    players (or ``probe_candidates``) in the background and re-probe now and then, so plugging
+    in speakers works.
+    ``timeout_base``/``timeout_per_char``: a synthesis that takes longer is treated as a hang.
+    The defaults allow more than real time (~0.07 s per character at 175 wpm), so even an engine
+    that synthesises no faster than it speaks is never mistaken for a hung one.
+    """
+
+    REPROBE_S = 30.0
+    MAX_ATTEMPTS = 2
+    KEEP_RECORDS = 50
+
+    def __init__(
+        self,
+        voice: VoiceProfile = BUILTIN_DEFAULT,
+        interrupt: bool = False,
+        player: Player | None = None,
+        out_dir: Path | None = None,
+        timeout_base: float = 5.0,
+        timeout_per_char: float = 0.08,
+        on_done: Callable[[SpokenRecord], None] | None = None,
+        status: str = "",
+        probe_candidates: Sequence[Player] | None = None,
+    ):
+        self.voice = voice
+        self.interrupt = interrupt
+        self.timeout_base = timeout_base
+        self.timeout_per_char = timeout_per_char
+        self.on_done = on_done
+        self.out_dir = Path(out_dir) if out_dir else cache_dir() / "speech"
+        self._fixed_player = player
+        self._probe_candidates = probe_candidates
+        self._player: Player | None = player
+        self._player_why = ""
+        self._probed_at = -1e9 if player is None else time.monotonic()
+        self._lock = threading.Condition()
+        self._queue: deque[_Job] = deque()
+        self._current: _Job | None = None
+        self._seq = itertools.count(1)
+        self._closed = False
+        self._status = status
+        self._config_status = status
+        self._clicks: deque[Playback] = deque()
+        self._play_error = ""
+        self._click_wav: Path | None = None
+        self.records: deque[SpokenRecord] = deque(maxlen=self.KEEP_RECORDS)
+        self.worker = WorkerClient()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="speech-supervisor")
+        self._thread.start()
+
+    # --- API called from the UI thread: only touch the queue under the lock ---------------------
+
+    def speak(self, text: str) -> None:
+        text = " ".join(text.split())
+        if not text:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            if self.interrupt:
+                self._cancel_all_locked()
+            self._queue.append(_Job(text, next(self._seq), time.monotonic()))  # split later, off the UI thread
+            self._lock.notify_all()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._cancel_all_locked()
+            self._lock.notify_all()
+
+    def _cancel_all_locked(self) -> None:
+        for job in self._queue:
+            job.cancelled = True
+        self._queue.clear()
+        cur = self._current
+        if cur is not None:
+            cur.cancelled = True
+            if cur.playback is not None:
+                cur.playback.stop()
+            self._current = None  # not "speaking" any more, even while a cancelled synthesis ends
+
+    @property
+    def speaking(self) -> bool:
+        with self._lock:
+            return self._current is not None or bool(self._queue)
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def audio_problem(self) -> str:
+        """Why no sound device is used (each player's error), "" when one works or none was tried."""
+        return "" if self._player is not None else self._player_why
+
+    @property
+    def queued(self) -> list[str]:
+        """Texts waiting (including the one being worked on)."""
+        with self._lock:
+            cur = [self._current.text] if self._current and not self._current.cancelled else []
+            return cur + [j.text for j in self._queue]
+
+    def click(self) -> None:
+        """Play the activation click without waiting and without touching the speech queue.
+
+        Starting a player is a fork/exec; it happens on a short-lived thread so the frame that
+        registered the activation is not delayed by it.
+        """
+        player = self._player
+        if player is None or self._closed:
+            return
+        while self._clicks and self._clicks[0].done():
+            self._clicks.popleft()
+        if len(self._clicks) >= 3:  # a burst of activations must not pile up processes
+            return
+
+        def start() -> None:
+            if self._click_wav is None:  # clicked before the supervisor wrote it
+                from aac.speech.click import click_wav
+
+                self._click_wav = click_wav(self.out_dir)
+            self._clicks.append(player.start(self._click_wav))
+
+        threading.Thread(target=start, daemon=True, name="speech-click").start()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until nothing is queued or playing (for the CLI and tests, never the board)."""
+        end = time.monotonic() + timeout
+        with self._lock:
+            while self._current is not None or self._queue:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(min(left, 0.1))
+        return True
+
+    def close(self, wait: bool = False) -> None:
+        """Stop talking and release the worker.
+
+        Returns at once (the board calls this on the UI thread when the voice changes); the
+        worker is shut down by a background thread. ``wait=True`` blocks until it is gone.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._cancel_all_locked()
+            self._lock.notify_all()
+        self._closer = threading.Thread(target=self._shutdown, daemon=True, name="speech-close")
+        self._closer.start()
+        if wait:
+            self._closer.join(timeout=10.0)
+
+    def _shutdown(self) -> None:
+        self._thread.join(timeout=1.0)
+        if self._thread.is_alive():  # stuck on a hung worker: killing it frees the supervisor
+            self.worker.kill()
+            self._thread.join(timeout=3.0)
+        self.worker.close()
+        for pb in list(self._clicks):
+            pb.stop(wait=1.0)
+        self._sweep(10**18)  # what was said is private: keep nothing that was not asked for
+
+    # --- supervisor thread ------------------------------------------------------------------------
+
+    def _set_status(self, text: str) -> None:
+        self._status = text
+
+    def _run(self) -> None:
+        try:
+            ensure_private_dir(self.out_dir)
+        except OSError as exc:
+            self._set_status(f"speech: cannot create {self.out_dir}: {exc}")
+        try:
+            self.worker.start()
+        except (WorkerError, OSError) as exc:
+            self._set_status(f"speech engine unavailable: {exc}")
+        try:
+            from aac.speech.click import click_wav
+
+            self._click_wav = click_wav(self.out_dir)  # written here, never on the UI thread
+        except OSError:
+            pass
+        self._ensure_player()
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._lock.wait()
+                if self._closed:
+                    return
+                job = self._queue.popleft()
+                self._current = job
+            try:
+                self._process(job)
+            except Exception as exc:  # noqa: BLE001 - the supervisor must survive anything
+                self._set_status(f"speech error: {exc}")
+                self._finish(job, SpokenRecord(job.text, None, 0.0, "failed", str(exc)))
+
+    def _finish(self, job: _Job, record: SpokenRecord | None) -> None:
+        with self._lock:
+            if self._current is job:
+                self._current = None
+            self._lock.notify_all()
+        if record is not None:
+            self.records.append(record)
+            if self.on_done is not None:
+                try:
+                    self.on_done(record)
+                except Exception as exc:  # noqa: BLE001 - a callback bug must not stop speech
+                    self._set_status(f"speech: on_done callback failed: {exc}")
+
+    def _ensure_player(self) -> None:
+        if self._fixed_player is not None:
+            return
+        now = time.monotonic()
+        if self._player is None and now - self._probed_at >= self.REPROBE_S:
+            self._probed_at = now
+            self._player, self._player_why = probe_player(self._probe_candidates)
+
+    def _wav_for(self, job: _Job, index: int) -> Path:
+        return self.out_dir / f"utterance-{os.getpid()}-{job.seq}-{index}.wav"
+
+    def _send(self, job: _Job, index: int) -> int:
+        return self.worker.send({"cmd": "synth", "text": job.chunks[index], "path": str(self._wav_for(job, index)),
+                                 "voice": self.voice.to_worker()})
+
+    def _sweep(self, keep_seq: int) -> None:
+        """Delete pieces of earlier (finished or cancelled) messages, e.g. a prefetched piece."""
+        for old in self.out_dir.glob(f"utterance-{os.getpid()}-*.wav"):
+            try:
+                if int(old.stem.split("-")[2]) < keep_seq:
+                    _unlink(old)
+            except (IndexError, ValueError):
+                pass
+
+    def _process(self, job: _Job) -> None:
+        """Speak one message piece by piece: synthesise piece i+1 while piece i plays."""
+        if not job.chunks:
+            job.chunks = split_for_speech(job.text)
+        self._sweep(job.seq)
+        self._play_error = ""
+        pending: tuple[int, int] | None = None  # (piece index, request id) already sent
+        duration, warning, failures, first_audio = 0.0, "", [], None
+        unplayed: list[Path] = []  # pieces no device could play: kept as one WAV
+        while job.index < len(job.chunks) and not job.cancelled and not self._closed:
+            i = job.index
+            text = job.chunks[i]
+            timeout = self.timeout_base + self.timeout_per_char * len(text)
+            try:
+                rid = pending[1] if pending and pending[0] == i else self._send(job, i)
+                pending = None
+                reply = self.worker.receive(rid, timeout)
+            except (WorkerHung, WorkerCrashed, OSError) as exc:
+                pending = None
+                if self._closed or job.cancelled:
+                    break
+                job.attempts += 1
+                what = "stopped answering" if isinstance(exc, WorkerHung) else "crashed"
+                try:
+                    self.worker.restart()
+                    restarted = "restarted"
+                except (WorkerError, OSError) as exc2:
+                    restarted = f"could not restart: {exc2}"
+                if job.attempts >= self.MAX_ATTEMPTS:
+                    self._set_status(f"speech engine {what} on a message ({restarted}); that part was skipped")
+                    failures.append(str(exc))
+                    job.index, job.attempts = i + 1, 0
+                else:
+                    self._set_status(f"speech engine {what} ({restarted}); trying again")
+                continue  # same piece again (the queue behind it is untouched)
+            if not reply.get("ok"):
+                self._set_status(f"speech: {reply.get('error')}")
+                failures.append(str(reply.get("error")))
+                job.index, job.attempts = i + 1, 0
+                continue
+            job.attempts = 0
+            warning = str(reply.get("warning") or "") or warning
+            wav = Path(reply["path"])
+            piece_s = float(reply.get("duration", 0.0))
+            duration += piece_s
+            if i + 1 < len(job.chunks) and not job.cancelled:
+                try:
+                    pending = (i + 1, self._send(job, i + 1))
+                except (WorkerError, OSError):
+                    pending = None  # noticed (and restarted) when that piece is received
+            if first_audio is None:
+                first_audio = time.monotonic() - job.queued_at
+            result = self._play_piece(job, wav, piece_s)
+            if result == "played":
+                _unlink(wav)
+            elif result in ("no-audio", "failed"):
+                unplayed.append(wav)
+                if result == "failed":
+                    failures.append(self._play_error)
+            else:  # cancelled
+                _unlink(wav)
+            job.index = i + 1
+        self._wrap_up(job, duration, warning, failures, unplayed, first_audio)
+
+    def _wrap_up(self, job: _Job, duration: float, warning: str, failures: list[str], unplayed: list[Path],
+                 first_audio: float | None) -> None:
+        kept: Path | None = None
+        if unplayed:
+            kept = self.out_dir / "last-spoken.wav"
+            try:
+                _join_wavs(unplayed, kept)
+            except (OSError, EOFError, wave.Error) as exc:
+                failures.append(f"cannot keep the audio: {exc}")
+                kept = None
+            for w in unplayed:
+                _unlink(w)
+        if job.cancelled or (self._closed and job.index < len(job.chunks)):
+            outcome, detail = "cancelled", ""
+        elif failures:
+            outcome, detail = "failed", failures[-1]
+            if kept is not None and self._play_error:
+                self._set_status(f"audio playback failed: {self._play_error}; speech written to {kept}")
+        elif kept is not None:
+            outcome, detail = "no-audio", self._player_why
+            # Short enough for the board's status line; the players' own errors are in
+            # ``audio_problem`` (and `aac voices` prints them).
+            extra = f"; {warning}" if warning else ""
+            self._set_status(f"no audio device: speech written to {kept}{extra}")
+        else:
+            outcome, detail = "played", ""
+            self._set_status(warning or self._config_status)
+        self._finish(job, SpokenRecord(job.text, kept, duration, outcome, detail, first_audio, len(job.chunks)))
+
+    def _play_piece(self, job: _Job, wav: Path, duration: float) -> str:
+        """Play one piece; returns played | no-audio | failed | cancelled."""
+        self._ensure_player()
+        player = self._player
+        if player is None:
+            return "no-audio"
+        if job.cancelled:
+            return "cancelled"
+        pb = player.start(wav)  # fork/exec: outside the lock, so speak()/stop() never wait for it
+        with self._lock:
+            job.playback = pb
+            cancelled = job.cancelled
+        if cancelled:  # stop() came while the player was starting
+            pb.stop()
+        finished = pb.wait(duration + 5.0)
+        if not finished:
+            pb.stop(wait=2.0)
+        if job.cancelled:
+            pb.wait(2.0)  # reap the child killed by stop()/interrupt
+            return "cancelled"
+        if finished and pb.ok:
+            return "played"
+        self._play_error = pb.error or "audio playback timed out"
+        # The device may have gone away: forget the player so the next piece re-probes.
+        if self._fixed_player is None:
+            self._player, self._player_why, self._probed_at = None, self._play_error, -1e9
+        return "failed"
+
+
+def _join_wavs(parts: Sequence[Path], dest: Path) -> None:
+    """Concatenate WAV files of the same format into ``dest`` (atomically, mode 0600)."""
+    import io
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as out:
+        for n, part in enumerate(parts):
+            with wave.open(str(part), "rb") as w:
+                if n == 0:
+                    out.setparams(w.getparams())
+                out.writeframes(w.readframes(w.getnframes()))
+    atomic_write_bytes(dest, buf.getvalue())
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def make_speaker(voice_name: str, interrupt: bool = False, **kwargs) -> Speaker:
+    """The board's speaker for a voice profile; never raises.
+
+    A broken or missing profile falls back to ``en-default`` (then a built-in voice) and the
+    problem is shown in ``status``; an engine that cannot start shows in ``status`` too.
+    """
+    try:
+        voice, problems = load_voice_or_default(voice_name)
+        status = ""
+        if problems:
+            status = f"voice {voice_name!r} not usable, using {voice.name!r}: {problems[0]}"
+        return WorkerSpeaker(voice, interrupt=interrupt, status=status, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - the board must start even without speech
+        return NullSpeaker(f"speech unavailable: {exc}")
