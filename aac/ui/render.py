@@ -1,0 +1,393 @@
+"""Drawing the board: tiles, labels, message bar, dwell progress, flash, stale and paused states.
+
+The renderer only reads a :class:`FrameView` and draws it; it decides nothing. Text layout (font
+size that fits a tile, wrapping) is cached per (text, tile size), and rendered strings are cached by
+the :class:`~aac.ui.fonts.FontBook`, so a steady frame costs fills and blits only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pygame
+
+from aac.ui.board_state import SlotContent
+from aac.ui.fonts import FontBook
+from aac.ui.geometry import TileBox
+
+RGB = tuple[int, int, int]
+
+#: Labels for action tiles when the layout gives none.
+ACTION_LABELS = {
+    "speak": "Speak",
+    "delete_letter": "Delete letter",
+    "delete_word": "Delete word",
+    "undo": "Undo",
+    "clear": "Clear",
+    "pause": "Pause",
+    "resume": "Resume",
+    "space": "Space",
+    "stop_speech": "Stop",
+    "settings": "Settings",
+    "history": "History",
+    "calibrate": "Calibrate",
+}
+
+FLASH_S = 0.25
+
+
+@lru_cache(maxsize=64)
+def rgb(colour: str | tuple) -> RGB:
+    """``"#rrggbb"`` (or an RGB tuple) -> (r, g, b); unknown strings fall back to grey."""
+    if isinstance(colour, tuple):
+        return tuple(int(c) for c in colour[:3])  # type: ignore[return-value]
+    s = str(colour).strip()
+    if s.startswith("#") and len(s) == 7:
+        try:
+            return (int(s[1:3], 16), int(s[3:5], 16), int(s[5:7], 16))
+        except ValueError:
+            pass
+    try:
+        c = pygame.Color(s)
+        return (c.r, c.g, c.b)
+    except (ValueError, TypeError):
+        return (128, 128, 128)
+
+
+def mix(a: RGB, b: RGB, t: float) -> RGB:
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
+
+
+@dataclass
+class FrameView:
+    """Everything one frame shows (built by the app each frame)."""
+
+    boxes: Sequence[TileBox]
+    theme: Any  # aac.layouts Theme
+    font_scale: float
+    slots: dict[str, SlotContent]  # box id -> prediction slot content (word/ending/chunk tiles)
+    message: str
+    dwell_id: str | None = None
+    dwell_progress: float = 0.0
+    flash_id: str | None = None
+    flash_age: float = 1.0
+    paused: bool = False
+    resume_ids: frozenset[str] = frozenset()
+    disabled_ids: frozenset[str] = frozenset()
+    preview_word: str | None = None
+    status: list[str] = field(default_factory=list)
+    banner: list[str] = field(default_factory=list)
+    gaze: tuple[float, float] | None = None
+    resume_dwell_s: float = 2.0
+    highlight_ids: frozenset[str] = frozenset()  # switch scanning: the highlighted row or tile
+
+
+class Renderer:
+    """Draws :class:`FrameView` objects on a pygame surface."""
+
+    def __init__(self) -> None:
+        self.fonts = FontBook(bold=True)
+        self.regular = FontBook(bold=False)
+        self._fit_cache: dict[tuple, tuple[int, list[str]]] = {}
+        self._overlay: pygame.Surface | None = None
+        self._tile_cache: dict[tuple, pygame.Surface] = {}
+        self._base: pygame.Surface | None = None
+        self._base_key: tuple | None = None
+        self.base_redraws = 0  # how often the resting board was recomposed (tests, benchmarks)
+
+    # --- text layout ---------------------------------------------------------------------
+    def fit(self, text: str, w: int, h: int, max_size: int, max_lines: int = 3) -> tuple[int, list[str]]:
+        """Largest font size (<= max_size) at which ``text`` fits a w x h box, wrapped by words."""
+        key = (text, w, h, max_size, max_lines)
+        hit = self._fit_cache.get(key)
+        if hit is not None:
+            return hit
+        size = max(10, int(max_size))
+        result = (10, [text])
+        while size >= 10:
+            lines = self._wrap(text, size, w, max_lines)
+            font = self.fonts.font(size, text)
+            height = font.get_linesize() * len(lines)
+            widest = max((font.size(line)[0] for line in lines), default=0)
+            if lines and height <= h and widest <= w:
+                result = (size, lines)
+                break
+            size = int(size * 0.9) if size > 20 else size - 2
+        if len(self._fit_cache) > 4096:
+            self._fit_cache.clear()
+        self._fit_cache[key] = result
+        return result
+
+    def _wrap(self, text: str, size: int, w: int, max_lines: int) -> list[str]:
+        words = text.split()
+        if not words:
+            return [text] if text else []
+        font = self.fonts.font(size, text)
+        lines: list[str] = []
+        line = ""
+        for word in words:
+            trial = f"{line} {word}" if line else word
+            if font.size(trial)[0] <= w or not line:
+                line = trial
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+        if len(lines) > max_lines:
+            return lines[: max_lines + 1]  # signals "does not fit" through the height check
+        return lines
+
+    def draw_text_centered(
+        self, surf: pygame.Surface, text: str, rect: pygame.Rect, max_size: int, colour: RGB, max_lines: int = 3
+    ) -> None:
+        pad_x = max(6, rect.w // 14)
+        pad_y = max(4, rect.h // 10)
+        inner_w, inner_h = rect.w - 2 * pad_x, rect.h - 2 * pad_y
+        size, lines = self.fit(text, inner_w, inner_h, max_size, max_lines)
+        font = self.fonts.font(size, text)
+        line_h = font.get_linesize()
+        y = rect.y + (rect.h - line_h * len(lines)) // 2
+        for line in lines:
+            img = self.fonts.render(line, size, colour)
+            surf.blit(img, (rect.x + (rect.w - img.get_width()) // 2, y))
+            y += line_h
+
+    # --- tiles ---------------------------------------------------------------------------
+    def label_for(self, box: TileBox, view: FrameView) -> tuple[str, bool]:
+        """(text, stale) shown on a tile."""
+        tile = box.tile
+        kind = box.kind
+        if kind in ("word", "ending", "chunk"):
+            slot = view.slots.get(box.id)
+            return (slot.text, slot.stale) if slot else ("", False)
+        if tile.label:
+            return str(tile.label), False
+        if kind == "action":
+            if view.paused and box.id in view.resume_ids:
+                return "Resume", False
+            return ACTION_LABELS.get(str(tile.action), str(tile.action)), False
+        if kind == "page":
+            return str(tile.target or "").replace("_", " ").title(), False
+        return str(tile.value), False
+
+    def tile_look(self, box: TileBox, view: FrameView) -> tuple:
+        """Everything that decides how a tile looks at rest (the key of its cached image)."""
+        theme = view.theme
+        kind = box.kind
+        bg = rgb(theme.background)
+        fill = rgb(box.tile.color) if getattr(box.tile, "color", None) else rgb(theme.colour_for(kind))
+        text, stale = self.label_for(box, view)
+        disabled = box.id in view.disabled_ids
+        colour = rgb(theme.stale_text) if (stale or disabled) else rgb(theme.tile_text)
+        if kind in ("word", "ending", "chunk") and not text:
+            fill = mix(fill, bg, 0.5)
+        border = rgb(theme.border)
+        highlighted = (
+            view.preview_word is not None
+            and kind == "word"
+            and view.slots.get(box.id) is not None
+            and view.slots[box.id].text == view.preview_word
+        )
+        slot = view.slots.get(box.id)
+        if kind == "ending" and slot is not None and slot.via_word and not stale:
+            highlighted = True  # a preview: outlined like the word it belongs to
+        if highlighted:
+            edge, edge_w = rgb(theme.dwell), 5
+        else:
+            edge = mix(border, fill, 0.55) if not stale else mix(border, fill, 0.8)
+            edge_w = max(2, box.rect[3] // 40)
+        max_size = self._max_text_size(pygame.Rect(box.rect), kind, view.font_scale)
+        max_lines = 3 if kind in ("ending", "chunk", "phrase") else 2
+        return (box.rect[2], box.rect[3], bg, fill, edge, edge_w, text, colour, max_size, max_lines)
+
+    def tile_image(self, look: tuple) -> pygame.Surface:
+        """A tile drawn once and reused every frame until its look changes."""
+        img = self._tile_cache.get(look)
+        if img is None:
+            w, h, bg, fill, edge, edge_w, text, colour, max_size, max_lines = look
+            img = pygame.Surface((w, h))
+            img.fill(bg)
+            rect = pygame.Rect(0, 0, w, h)
+            radius = max(4, min(w, h) // 12)
+            pygame.draw.rect(img, fill, rect, border_radius=radius)
+            pygame.draw.rect(img, edge, rect, width=edge_w, border_radius=radius)
+            if text:
+                self.draw_text_centered(img, text, rect, max_size, colour, max_lines)
+            if len(self._tile_cache) > 1500:
+                self._tile_cache.clear()
+            self._tile_cache[look] = img
+        return img
+
+    def draw(self, surf: pygame.Surface, view: FrameView) -> None:
+        """Compose cached tile images, then the moving parts (dwell, flash, cursor) on top."""
+        theme = view.theme
+        looks = [(box, self.tile_look(box, view)) for box in view.boxes if box.kind != "message"]
+        key = (
+            surf.get_size(), tuple((b.rect, lk) for b, lk in looks), view.message, tuple(view.status),
+            rgb(theme.background), rgb(theme.text), view.font_scale,
+        )
+        if self._base is None or self._base_key != key or self._base.get_size() != surf.get_size():
+            if self._base is None or self._base.get_size() != surf.get_size():
+                self._base = pygame.Surface(surf.get_size())
+            base = self._base
+            base.fill(rgb(theme.background))
+            for box, look in looks:
+                base.blit(self.tile_image(look), box.rect[:2])
+            for box in view.boxes:
+                if box.kind == "message":
+                    self._draw_message(base, pygame.Rect(box.rect), view)
+            self._base_key = key
+            self.base_redraws += 1
+        surf.blit(self._base, (0, 0))
+        bg = rgb(theme.background)
+        dwell = rgb(theme.dwell)
+        if view.flash_id is not None and view.flash_age < FLASH_S:
+            box = next((b for b in view.boxes if b.id == view.flash_id), None)
+            if box is not None and box.kind != "message":
+                w, h, _bg, fill, edge, edge_w, text, _colour, max_size, max_lines = self.tile_look(box, view)
+                flash_fill = mix(rgb(theme.flash), fill, view.flash_age / FLASH_S)
+                img = self.tile_image((w, h, bg, flash_fill, edge, edge_w, text, bg, max_size, max_lines))
+                surf.blit(img, box.rect[:2])
+        if view.dwell_id is not None and view.dwell_progress > 0:
+            box = next((b for b in view.boxes if b.id == view.dwell_id), None)
+            if box is not None:
+                rect = pygame.Rect(box.rect)
+                radius = max(4, min(rect.w, rect.h) // 12)
+                self._draw_progress(surf, rect, view.dwell_progress, dwell, radius)
+        for box in view.boxes:
+            if box.id in view.highlight_ids:
+                rect = pygame.Rect(box.rect)
+                radius = max(4, min(rect.w, rect.h) // 12)
+                pygame.draw.rect(surf, rgb(theme.flash), rect, width=max(6, rect.h // 14), border_radius=radius)
+        if view.paused:
+            self._draw_paused(surf, view)
+        if view.banner:
+            self._draw_banner(surf, view)
+        if view.gaze is not None:
+            gx, gy = int(view.gaze[0]), int(view.gaze[1])
+            r = max(8, surf.get_height() // 90)
+            pygame.draw.circle(surf, dwell, (gx, gy), r, width=3)
+            pygame.draw.circle(surf, bg, (gx, gy), r + 2, width=1)
+
+    def _max_text_size(self, rect: pygame.Rect, kind: str, scale: float) -> int:
+        if kind in ("letter", "punct"):
+            base = min(rect.h * 0.55, rect.w * 0.6)
+        elif kind in ("ending", "chunk", "phrase"):
+            base = min(rect.h * 0.4, 64)
+        else:
+            base = min(rect.h * 0.42, 64)
+        return max(12, int(base * (scale or 1.0)))
+
+    def _draw_progress(self, surf: pygame.Surface, rect: pygame.Rect, progress: float, colour: RGB, radius: int) -> None:
+        """A thick outline plus a bar filling left to right along the bottom of the tile."""
+        pygame.draw.rect(surf, colour, rect, width=6, border_radius=radius)
+        bar_h = max(8, rect.h // 9)
+        inner = rect.inflate(-2 * max(12, radius), -20)
+        bar = pygame.Rect(inner.x, inner.bottom - bar_h, int(inner.w * min(1.0, progress)), bar_h)
+        if bar.w > 0:
+            pygame.draw.rect(surf, colour, bar, border_radius=bar_h // 2)
+
+    def _draw_message(self, surf: pygame.Surface, rect: pygame.Rect, view: FrameView) -> None:
+        theme = view.theme
+        fill = rgb(theme.colour_for("message"))
+        text_colour = rgb(theme.text)
+        pygame.draw.rect(surf, fill, rect)
+        pygame.draw.rect(surf, rgb(theme.border), rect, width=3, border_radius=8)
+        status = [s for s in view.status if s]
+        status_h = 0
+        if status:
+            status_size = max(14, min(28, rect.h // 6))
+            status_h = int(status_size * 1.3)
+            line = "   •   ".join(status)
+            img = self.regular.render(line, status_size, rgb(theme.flash))
+            if img.get_width() > rect.w - 24:
+                size, _ = self.fit(line, rect.w - 24, status_h, status_size, 1)
+                img = self.regular.render(line, size, rgb(theme.flash))
+            surf.blit(img, (rect.x + 12, rect.bottom - status_h - 4))
+        area = pygame.Rect(rect.x + 16, rect.y + 8, rect.w - 32, rect.h - 16 - status_h)
+        size = max(16, int(min(area.h * 0.8, 72) * (view.font_scale or 1.0)))
+        font = self.fonts.font(size, view.message or "A")
+        line_h = font.get_linesize()
+        max_lines = max(1, area.h // line_h)
+        text = view.message
+        lines = self._wrap_message(text, size, area.w - 10) if text else [""]
+        if len(lines) > max_lines:
+            # Shrink once, then show the end of the message (where the cursor is).
+            size = max(16, int(size * 0.75))
+            font = self.fonts.font(size, text)
+            line_h = font.get_linesize()
+            max_lines = max(1, area.h // line_h)
+            lines = self._wrap_message(text, size, area.w - 10)[-max_lines:]
+        y = area.y + max(0, (area.h - line_h * len(lines)) // 2)
+        x_end = area.x
+        for line in lines:
+            if line:
+                img = self.fonts.render(line, size, text_colour)
+                surf.blit(img, (area.x, y))
+                x_end = area.x + img.get_width()
+            else:
+                x_end = area.x
+            y += line_h
+        # Cursor: a bar after the last character (a trailing space moves it right).
+        if text.endswith(" "):
+            x_end += font.size(" ")[0]
+        cursor = pygame.Rect(x_end + 3, y - line_h + line_h // 8, max(3, size // 12), int(line_h * 0.8))
+        pygame.draw.rect(surf, rgb(theme.dwell), cursor)
+
+    def _wrap_message(self, text: str, size: int, w: int) -> list[str]:
+        font = self.fonts.font(size, text)
+        out: list[str] = []
+        for para in text.split("\n"):
+            line = ""
+            for word in para.split(" "):
+                trial = f"{line} {word}" if line else word
+                if font.size(trial)[0] <= w or not line:
+                    line = trial
+                else:
+                    out.append(line)
+                    line = word
+            out.append(line.rstrip())
+        return out
+
+    def _draw_paused(self, surf: pygame.Surface, view: FrameView) -> None:
+        size = surf.get_size()
+        if self._overlay is None or self._overlay.get_size() != size:
+            self._overlay = pygame.Surface(size, pygame.SRCALPHA)
+        self._overlay.fill((*rgb(view.theme.paused_overlay), 200))
+        surf.blit(self._overlay, (0, 0))
+        # The resume tile(s) stay bright so the way out is always visible.
+        for box in view.boxes:
+            if box.id in view.resume_ids:
+                rect = pygame.Rect(box.rect)
+                radius = max(4, min(rect.w, rect.h) // 12)
+                pygame.draw.rect(surf, rgb(view.theme.action_tile), rect, border_radius=radius)
+                pygame.draw.rect(surf, rgb(view.theme.dwell), rect, width=6, border_radius=radius)
+                self.draw_text_centered(surf, "Resume", rect, int(rect.h * 0.4), rgb(view.theme.tile_text), 1)
+                if view.dwell_id == box.id and view.dwell_progress > 0:
+                    self._draw_progress(surf, rect, view.dwell_progress, rgb(view.theme.dwell), radius)
+        title = f"Paused - look at Resume for {view.resume_dwell_s:g} s to continue"
+        tsize, _ = self.fit(title, int(size[0] * 0.8), size[1] // 8, size[1] // 14, 1)
+        img = self.fonts.render(title, tsize, rgb(view.theme.text))
+        panel = img.get_rect(center=(size[0] // 2, size[1] // 2)).inflate(tsize * 2, tsize)
+        pygame.draw.rect(surf, rgb(view.theme.background), panel, border_radius=tsize // 2)
+        pygame.draw.rect(surf, rgb(view.theme.dwell), panel, width=3, border_radius=tsize // 2)
+        surf.blit(img, img.get_rect(center=panel.center))
+
+    def _draw_banner(self, surf: pygame.Surface, view: FrameView) -> None:
+        """Problems the caregiver must see (e.g. a broken layout file), over the top of the board."""
+        w, h = surf.get_size()
+        size = max(14, h // 45)
+        lines = view.banner[:6]
+        line_h = int(size * 1.35)
+        box = pygame.Rect(0, 0, w, line_h * len(lines) + 16)
+        pygame.draw.rect(surf, (90, 0, 0), box)
+        pygame.draw.rect(surf, (255, 255, 0), box, width=3)
+        y = 8
+        for line in lines:
+            fsize, _ = self.fit(line, w - 24, line_h, size, 1)
+            img = self.regular.render(line, fsize, (255, 255, 255))
+            surf.blit(img, (12, y))
+            y += line_h

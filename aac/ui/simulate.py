@@ -1,0 +1,689 @@
+"""``aac simulate``: a simulated person writes sentences with their eyes through the real board.
+
+The honest end-to-end measure of the product. The board is the same :class:`~aac.ui.app.BoardApp`
+that ``aac run`` shows, with the real layout, session, dwell engine, filter, prediction service
+(real model, real time) and usage log, drawn headless (SDL dummy driver). Only the eyes are
+simulated, at the hardware edge and in the tracker's own format: :class:`SimulatedTobii` produces
+``tobii_research`` gaze dictionaries (as_dictionary=True) that go through ``from_tobii_dict``.
+
+The person (:class:`SimulatedPerson`) behaves like a careful expert user:
+- waits until the suggestions are fresh (not stale) after each selection;
+- reads the offered suggestions (fixations of 200-400 ms each, shorter than lock-on + dwell, so
+  reading never selects), endings first, then words; while it reads a word tile the board shows
+  that word's previews on the ending tiles, and the person notices a preview that finishes the
+  sentence;
+- chooses an ending equal to the rest of its sentence, else a previewed ending (word tile, then
+  the ending tile), else the next word, else the next letter (switching to the keyboard page
+  when the letter is not on the current one); then speaks the sentence;
+- any activation it did not intend is counted as a false activation and undone.
+Gaze = fixation point + Gaussian noise (``noise_deg``, at 52 cm screen width and 60 cm distance)
++ slow drift, with saccades (duration grows with amplitude) and blinks (invalid samples).
+The simulated clock advances 1/60 s per frame; ``speed`` paces frames against the wall clock, so
+the model's real latency costs ``speed`` times as much simulated time (the person really waits).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aac.gaze.sample import GazeSample, from_tobii_dict
+from aac.ui.geometry import TileBox, px_per_degree
+
+FRAME_S = 1.0 / 60.0
+SAMPLE_HZ = 60.0
+WORD_RE = re.compile(r"[a-z0-9']+")
+
+
+def norm_words(text: str) -> list[str]:
+    """DESIGN.md normalisation: lowercase, words are ``[a-z0-9']+`` (case/punctuation ignored)."""
+    return WORD_RE.findall(text.lower().replace("’", "'"))
+
+
+def norm(text: str) -> str:
+    return " ".join(norm_words(text))
+
+
+# --------------------------------------------------------------------------- simulated eyes
+class SimulatedTobii:
+    """A gaze source producing Tobii-format samples of where the simulated person looks.
+
+    ``poll()`` returns every sample due since the last poll (at ``hz``), converted with
+    :func:`aac.gaze.sample.from_tobii_dict` exactly as a real tracker's would be.
+    """
+
+    name = "simulated-tobii"
+
+    def __init__(self, person: SimulatedPerson, size: tuple[int, int], clock: Any, rng: random.Random,
+                 noise_deg: float, hz: float = SAMPLE_HZ) -> None:
+        self.person = person
+        self.size = size
+        self.clock = clock
+        self.rng = rng
+        self.hz = hz
+        self.ppd = px_per_degree(size[0])
+        self.noise_px = noise_deg * self.ppd
+        # Drift: a slow random walk pulled back to 0 (Ornstein-Uhlenbeck), ~0.3 of the noise.
+        self.drift_sigma_px = 0.3 * noise_deg * self.ppd
+        self.drift_tau_s = 3.0
+        self.drift = [0.0, 0.0]
+        self.blink_until = -1.0
+        self.next_blink = clock() + rng.expovariate(1 / 4.0)
+        self.t_next = clock()
+        self.samples = 0
+        self.invalid = 0
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    @property
+    def status(self) -> str:
+        return ""
+
+    def tobii_dict(self, t: float, point: tuple[float, float] | None) -> dict[str, Any]:
+        us = round(t * 1e6)
+        if point is None:
+            nan = (math.nan, math.nan)
+            return {
+                "device_time_stamp": us + 1234,
+                "system_time_stamp": us,
+                "left_gaze_point_on_display_area": nan,
+                "left_gaze_point_validity": 0,
+                "right_gaze_point_on_display_area": nan,
+                "right_gaze_point_validity": 0,
+                "left_pupil_diameter": math.nan,
+                "left_pupil_validity": 0,
+                "right_pupil_diameter": math.nan,
+                "right_pupil_validity": 0,
+            }
+        w, h = self.size
+        x, y = point[0] / w, point[1] / h
+        # The two eyes differ a little (vergence noise); their mean is the gaze point.
+        ex = self.rng.gauss(0, 0.1 * self.noise_px) / w
+        return {
+            "device_time_stamp": us + 1234,
+            "system_time_stamp": us,
+            "left_gaze_point_on_display_area": (x - ex, y),
+            "left_gaze_point_validity": 1,
+            "right_gaze_point_on_display_area": (x + ex, y),
+            "right_gaze_point_validity": 1,
+            "left_pupil_diameter": 3.1,
+            "left_pupil_validity": 1,
+            "right_pupil_diameter": 3.0,
+            "right_pupil_validity": 1,
+        }
+
+    def poll(self) -> list[GazeSample]:
+        now = self.clock()
+        out = []
+        dt = 1.0 / self.hz
+        while self.t_next <= now + 1e-9:
+            t = self.t_next
+            self.t_next += dt
+            # Drift (OU process).
+            a = math.exp(-dt / self.drift_tau_s)
+            s = self.drift_sigma_px * math.sqrt(1 - a * a)
+            self.drift = [self.drift[0] * a + self.rng.gauss(0, s), self.drift[1] * a + self.rng.gauss(0, s)]
+            if t >= self.next_blink:
+                self.blink_until = t + self.rng.uniform(0.08, 0.2)
+                self.next_blink = t + self.rng.expovariate(1 / 4.0) + 0.5
+            point = None
+            if t >= self.blink_until:
+                px, py = self.person.gaze_point(t)
+                point = (
+                    px + self.drift[0] + self.rng.gauss(0, self.noise_px),
+                    py + self.drift[1] + self.rng.gauss(0, self.noise_px),
+                )
+            else:
+                self.invalid += 1
+            self.samples += 1
+            out.append(from_tobii_dict(self.tobii_dict(t, point)))
+        return out
+
+
+# --------------------------------------------------------------------------- simulated person
+@dataclass
+class Intent:
+    """What the person is doing now."""
+
+    kind: str  # "wait", "glance", "read", "select"
+    box_id: str | None = None
+    point: tuple[float, float] | None = None
+    until: float = math.inf  # for timed fixations
+    started: float = 0.0
+    purpose: str = ""  # e.g. "ending", "word", "letter", "undo", "speak", "page", "preview"
+    via_word: str | None = None
+
+
+@dataclass
+class SentenceResult:
+    target: str
+    spoken: str | None
+    correct: bool
+    seconds: float
+    selections: int
+    false_activations: int
+    text_selections: int
+
+
+class SimulatedPerson:
+    """Decides where to look, frame by frame, from what the board shows (see module docstring)."""
+
+    def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0) -> None:
+        self.app = app
+        self.rng = rng
+        self.wait_limit_s = wait_limit_s
+        self.target = ""
+        self.target_words: list[str] = []
+        self.intent = Intent("wait", started=app.clock())
+        self.gaze_from = (app.size[0] / 2, app.size[1] / 2)
+        self.gaze_to = self.gaze_from
+        self.saccade_start = 0.0
+        self.saccade_end = 0.0
+        self.ppd = px_per_degree(app.size[0])
+        self.reading: list[str] = []  # box ids still to read for this context
+        self.read_context: tuple[str, str] | None = None
+        self.word_match: str | None = None  # box id of a word tile equal to the next word
+        self.preview_match: tuple[str, str] | None = None  # (word box id, ending box id)
+        self.seen_previews: dict[str, list[str]] = {}
+        self.false_activations = 0
+        self.selections = 0
+        self.text_selections = 0
+        self.spoken: str | None = None
+        self.done = False
+        self.wait_since: float | None = None
+        self.pending_undo = False
+        self.log: list[str] = []
+        self.time_by_kind: dict[str, float] = {}  # simulated seconds spent waiting/reading/selecting
+
+    # -------------------------------------------------------------- sentence control
+    def begin(self, sentence: str, now: float) -> None:
+        self.target = sentence
+        self.target_words = norm_words(sentence)
+        self.spoken = None
+        self.done = False
+        self.read_context = None
+        self.reading = []
+        self.pending_undo = False
+        self.set_intent(Intent("wait"), now)
+
+    # -------------------------------------------------------------- gaze geometry
+    def box(self, box_id: str | None) -> TileBox | None:
+        return self.app._box_by_id.get(box_id) if box_id else None
+
+    def look_at(self, point: tuple[float, float], now: float) -> None:
+        current = self.gaze_point(now)
+        if math.dist(current, point) < 1.0:
+            return
+        amp_deg = math.dist(current, point) / self.ppd
+        self.gaze_from = current
+        self.gaze_to = point
+        self.saccade_start = now + self.rng.uniform(0.12, 0.2)  # saccade latency after deciding
+        self.saccade_end = self.saccade_start + 0.021 + 0.0022 * amp_deg
+
+    def gaze_point(self, t: float) -> tuple[float, float]:
+        if t <= self.saccade_start:
+            return self.gaze_from
+        if t >= self.saccade_end:
+            return self.gaze_to
+        f = (t - self.saccade_start) / max(1e-6, self.saccade_end - self.saccade_start)
+        f = f * f * (3 - 2 * f)  # smooth velocity profile
+        return (
+            self.gaze_from[0] + (self.gaze_to[0] - self.gaze_from[0]) * f,
+            self.gaze_from[1] + (self.gaze_to[1] - self.gaze_from[1]) * f,
+        )
+
+    def fixation_point(self, box: TileBox) -> tuple[float, float]:
+        """Where a person looks on a tile: its centre, give or take (people aim for the label)."""
+        cx, cy = box.center
+        _x, _y, w, h = box.rect
+        return (cx + self.rng.gauss(0, w * 0.04), cy + self.rng.gauss(0, h * 0.04))
+
+    def message_point(self) -> tuple[float, float]:
+        for b in self.app.boxes:
+            if b.kind == "message":
+                x, y, w, h = b.rect
+                return (x + w * 0.3, y + h * 0.45)
+        return (self.app.size[0] / 2, 10.0)
+
+    def set_intent(self, intent: Intent, now: float) -> None:
+        prev = self.intent
+        self.time_by_kind[prev.kind] = self.time_by_kind.get(prev.kind, 0.0) + max(0.0, now - prev.started)
+        intent.started = now
+        self.intent = intent
+        if intent.box_id:
+            box = self.box(intent.box_id)
+            if box is not None:
+                intent.point = self.fixation_point(box)
+        if intent.point is None:
+            intent.point = self.message_point()
+        self.look_at(intent.point, now)
+
+    # -------------------------------------------------------------- what the board shows
+    def state(self) -> tuple[list[str], str]:
+        """(complete words written, partial word) normalised."""
+        context, prefix = self.app.session.context_and_prefix()
+        return norm_words(context), norm(prefix)
+
+    def consistent(self) -> bool:
+        done, prefix = self.state()
+        k = len(done)
+        if done != self.target_words[:k]:
+            return False
+        if prefix:
+            return k < len(self.target_words) and self.target_words[k].startswith(prefix)
+        return True
+
+    def finished(self) -> bool:
+        return norm(self.app.session.text) == " ".join(self.target_words)
+
+    def rest(self) -> str:
+        done, _ = self.state()
+        return " ".join(self.target_words[len(done):])
+
+    def next_word(self) -> str | None:
+        done, _ = self.state()
+        return self.target_words[len(done)] if len(done) < len(self.target_words) else None
+
+    def find(self, kind: str, **attrs: Any) -> TileBox | None:
+        for b in self.app.boxes:
+            if b.kind != kind:
+                continue
+            if all(getattr(b.tile, k, None) == v for k, v in attrs.items()):
+                return b
+        return None
+
+    def find_letter(self, ch: str) -> TileBox | None:
+        for b in self.app.boxes:
+            if b.kind == "letter" and str(b.tile.value).lower() == ch:
+                return b
+        return None
+
+    def route_to_page_with(self, predicate: Any) -> TileBox | None:
+        """The page tile on this page that leads (shortest way) to a page where ``predicate(tile)``."""
+        layout = self.app.layout
+        start = self.app.page_name
+        frontier = [(start, None)]
+        seen = {start}
+        while frontier:
+            nxt = []
+            for name, first in frontier:
+                page = layout.page(name)
+                if name != start and any(predicate(t) for t in page.tiles):
+                    return self.box_for_page_tile(first)
+                for t in page.tiles:
+                    if t.kind == "page" and t.target not in seen:
+                        seen.add(t.target)
+                        nxt.append((t.target, first or t))
+            frontier = nxt
+        return None
+
+    def box_for_page_tile(self, tile: Any) -> TileBox | None:
+        for b in self.app.boxes:
+            if b.tile is tile:
+                return b
+        return None
+
+    def action_box(self, action: str) -> TileBox | None:
+        box = self.find("action", action=action)
+        if box is None:
+            box = self.route_to_page_with(lambda t: t.kind == "action" and t.action == action)
+        return box
+
+    # -------------------------------------------------------------- activations
+    def on_activation(self, act: Any) -> None:
+        """Called by the board for every tile that fires."""
+        self.selections += 1
+        intended = self.intent.kind == "select" and act.box_id == self.intent.box_id
+        changed = any(ev.extra.get("changed", True) for ev in act.events if ev.kind not in ("page",))
+        if not intended:
+            self.false_activations += 1
+            self.log.append(f"FALSE {act.box_id} while {self.intent.kind} {self.intent.box_id}")
+            if changed and act.kind not in ("page",):
+                self.pending_undo = True
+        else:
+            if act.kind in ("word", "ending", "chunk", "letter", "space", "punct", "phrase") or (
+                act.kind == "action" and act.text in ("space",)
+            ):
+                self.text_selections += 1
+            if act.kind == "action" and act.text == "speak":
+                self.spoken = self.app.last_spoken
+                self.done = True
+        now = act.t
+        # Look at the message to check the result (this also re-arms the tile).
+        self.set_intent(Intent("glance", until=now + self.rng.uniform(0.2, 0.35)), now)
+
+    # -------------------------------------------------------------- decisions
+    def update(self, now: float) -> None:
+        it = self.intent
+        if self.done:
+            return
+        if it.kind == "select":
+            limit = self.app.dwell_config.dwell_s + self.app.dwell_config.lock_on_s + 3.0
+            if self.app.session.paused:
+                limit += self.app.dwell_config.resume_dwell_s
+            box = self.box(it.box_id)
+            if box is None or now - it.started > limit:
+                self.log.append(f"gave up selecting {it.box_id}")
+                self.set_intent(Intent("wait"), now)
+            return
+        if it.kind in ("glance",) and now < it.until:
+            return
+        if it.kind == "read":
+            if now < it.until:
+                return
+            self.after_reading_tile(it, now)
+            if self.intent is not it:
+                return
+            self.read_next(now)
+            return
+        self.decide(now)
+
+    def select(self, box: TileBox | None, purpose: str, now: float, via: str | None = None) -> None:
+        if box is None:
+            self.log.append(f"no tile for {purpose}")
+            self.set_intent(Intent("wait"), now)
+            return
+        self.set_intent(Intent("select", box.id, purpose=purpose, via_word=via), now)
+
+    def decide(self, now: float) -> None:
+        app = self.app
+        if app.session.paused:
+            box = next((b for b in app.boxes if app._is_resume(b)), None)
+            return self.select(box, "resume", now)
+        if self.pending_undo or not self.consistent():
+            self.pending_undo = False
+            return self.select(self.action_box("undo") or self.action_box("delete_word"), "undo", now)
+        if self.finished():
+            return self.select(self.action_box("speak"), "speak", now)
+        board = app.board
+        predictions_on = app.service is not None and not board.unavailable
+        context = app.session.context_and_prefix()
+        if predictions_on and not board.complete:
+            if self.wait_since is None:
+                self.wait_since = now
+            if now - self.wait_since < self.wait_limit_s:
+                if self.intent.kind != "wait":
+                    self.set_intent(Intent("wait"), now)
+                return
+        self.wait_since = None
+        if predictions_on and board.complete and self.read_context != context:
+            self.start_reading(context, now)
+            return
+        self.choose(now)
+
+    def start_reading(self, context: tuple[str, str], now: float) -> None:
+        self.read_context = context
+        self.word_match = None
+        self.preview_match = None
+        self.seen_previews = {}
+        endings = [b for b in self.app.boxes if b.kind == "ending"]
+        words = [b for b in self.app.boxes if b.kind == "word"]
+        endings.sort(key=lambda b: b.tile.slot or 0)
+        words.sort(key=lambda b: b.tile.slot or 0)
+        self.reading = [b.id for b in endings + words if self.app.board.slot(b.kind, b.tile.slot or 0).text]
+        self.read_next(now)
+
+    def read_next(self, now: float) -> None:
+        while self.reading:
+            box_id = self.reading.pop(0)
+            box = self.box(box_id)
+            if box is None:
+                continue
+            dur = self.rng.uniform(0.2, 0.4)
+            self.set_intent(Intent("read", box_id, until=now + dur + 0.05), now)
+            return
+        self.choose(now)
+
+    def after_reading_tile(self, it: Intent, now: float) -> None:
+        box = self.box(it.box_id)
+        if box is None:
+            return
+        board = self.app.board
+        rest = self.rest()
+        slot = board.slot(box.kind, box.tile.slot or 0)
+        if box.kind == "ending" and slot.enabled and slot.via_word is None and norm(slot.text) == rest:
+            self.reading = []
+            return self.select(box, "ending", now)
+        if box.kind == "word" and slot.enabled:
+            nxt = self.next_word()
+            if nxt is not None and norm(slot.text) == nxt and self.word_match is None:
+                self.word_match = box.id
+            # The endings now show this word's previews (if the board has them).
+            for eb in self.app.boxes:
+                if eb.kind != "ending":
+                    continue
+                es = board.slot("ending", eb.tile.slot or 0)
+                if es.enabled and es.via_word == slot.text and norm(es.text) == rest:
+                    self.reading = []
+                    return self.select(eb, "preview", now, via=slot.text)
+            if self.word_match is not None:
+                # Found the next word (and none of its previews finishes the sentence):
+                # a person stops reading here and takes it.
+                self.reading = []
+                return self.select(self.box(self.word_match), "word", now)
+
+    def choose(self, now: float) -> None:
+        """No ending fits: the next word if it was offered, else the next letter."""
+        if self.word_match is not None and self.read_context == self.app.session.context_and_prefix():
+            box = self.box(self.word_match)
+            self.word_match = None
+            if box is not None:
+                return self.select(box, "word", now)
+        done, prefix = self.state()
+        if len(done) >= len(self.target_words):
+            return self.select(self.action_box("speak"), "speak", now)
+        word = self.target_words[len(done)]
+        if prefix == word:
+            return self.select(self.action_box("space"), "space", now)
+        ch = word[len(prefix)]
+        box = self.find_letter(ch)
+        if box is None:
+            route = self.route_to_page_with(lambda t: t.kind == "letter" and str(t.value).lower() == ch)
+            if route is None:
+                self.log.append(f"no key for {ch!r}")
+                self.done = True
+                return
+            return self.select(route, "page", now)
+        self.select(box, "letter", now)
+
+
+# --------------------------------------------------------------------------- the run
+@dataclass
+class SimulationConfig:
+    noise_deg: float = 1.0
+    dwell_ms: int = 1000
+    speed: float = 1.0
+    frames_dir: Path | None = None
+    profile: str | None = None
+    layout: str | None = None
+    size: tuple[int, int] = (1920, 1080)
+    seed: int = 1
+    sentence_timeout_s: float = 240.0
+    predictions: bool = True
+    speech: str = "real"  # "real": the Speaker from the profile's voice; "record": RecordingSpeaker
+    verbose: bool = False
+    model_wait_s: float = 120.0
+
+
+class SimClock:
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any]:
+    """Write ``sentences`` through the board; return the figures (see ``aac simulate --json``)."""
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    import pygame
+
+    from aac.store.profile import Profile, resolve_profile
+    from aac.ui.app import BoardApp, make_parts, percentile
+
+    tmp = None
+    if cfg.profile:
+        profile = resolve_profile(cfg.profile)
+    else:
+        tmp = tempfile.mkdtemp(prefix="aac-sim-")
+        profile = Profile.open(Path(tmp) / "profile")
+    # Simulation settings live in memory only: a real person's saved settings are not changed.
+    profile.settings = profile.settings.replace(dwell_ms=int(cfg.dwell_ms), show_gaze_cursor=True)
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode(cfg.size)
+    clock = SimClock()
+    rng = random.Random(cfg.seed)
+    parts = make_parts(profile, speech=cfg.speech == "real", predictions=cfg.predictions)
+    speaker = parts["speaker"]
+    if cfg.speech != "real":
+        from aac.speech.speaker import RecordingSpeaker
+
+        speaker = RecordingSpeaker()
+    service = parts["service"]
+    if service is not None:
+        end = time.monotonic() + cfg.model_wait_s
+        while time.monotonic() < end and not service.ready and not service.error:
+            time.sleep(0.05)
+    app = BoardApp(
+        profile, screen, layout_name=cfg.layout, clock=clock, service=service, speaker=speaker,
+        usage_log=parts["usage_log"], source_name="sim", handle_events=False,
+    )
+    person = SimulatedPerson(app, rng)
+    source = SimulatedTobii(person, cfg.size, clock, rng, cfg.noise_deg)
+    app.source = source
+    app.on_activation = person.on_activation
+    if cfg.frames_dir is not None:
+        cfg.frames_dir.mkdir(parents=True, exist_ok=True)
+
+    results: list[SentenceResult] = []
+    predicting_ms: list[float] = []
+    wall0 = time.monotonic()
+    sim0 = clock.now
+    frame_no = 0
+    saved = 0
+    try:
+        for idx, sentence in enumerate(sentences):
+            start_t = clock.now
+            sel0, fa0, ts0 = person.selections, person.false_activations, person.text_selections
+            person.begin(sentence, clock.now)
+            seen_acts = len(app.activations)
+            while not person.done and clock.now - start_t < cfg.sentence_timeout_s:
+                person.update(clock.now)
+                predicting = app.board.stale and service is not None and not app.board.unavailable
+                app.step(clock.now)
+                pygame.display.flip()
+                if predicting:
+                    predicting_ms.append(app.frame_ms[-1])
+                if cfg.frames_dir is not None and len(app.activations) > seen_acts:
+                    for act in app.activations[seen_acts:]:
+                        saved += 1
+                        name = f"s{idx + 1:03d}_{saved:05d}_{act.kind}_{_safe(act.text)}.png"
+                        pygame.image.save(screen, str(cfg.frames_dir / name))
+                seen_acts = len(app.activations)
+                frame_no += 1
+                clock.now += FRAME_S
+                # Pace the simulated clock against the wall clock (speed x).
+                ahead = (clock.now - sim0) / max(cfg.speed, 1e-6) - (time.monotonic() - wall0)
+                if ahead > 0:
+                    time.sleep(ahead)
+            # Let the person look away, finish the glance (and any last frames) before the next one.
+            for _ in range(int(0.5 / FRAME_S)):
+                person.update(clock.now)
+                app.step(clock.now)
+                clock.now += FRAME_S
+            spoken = person.spoken
+            correct = spoken is not None and norm(spoken) == norm(sentence)
+            res = SentenceResult(
+                sentence, spoken, correct, round(clock.now - start_t, 2), person.selections - sel0,
+                person.false_activations - fa0, person.text_selections - ts0,
+            )
+            results.append(res)
+            if cfg.verbose:
+                mark = "ok " if correct else "BAD"
+                print(f"{mark} {res.seconds:6.1f}s sel={res.selections:3d} fa={res.false_activations} "
+                      f"| {sentence!r} -> {spoken!r}", flush=True)
+            if not person.done:
+                # Timed out: clear the board for the next sentence (as a carer would).
+                app.session.clear()
+                app.session.drain_events()
+                if app.session.paused:
+                    app.session.resume()
+                    app.dwell.set_paused(False)
+                    app.session.drain_events()
+    finally:
+        app.close()
+        pygame.display.quit()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    total_s = sum(r.seconds for r in results)
+    words = sum(len(norm_words(r.target)) for r in results)
+    chars = sum(len(w) + 1 for r in results for w in norm_words(r.target))
+    sel_no_speak = sum(r.selections for r in results) - sum(1 for r in results if r.spoken is not None)
+    text_sel = sum(r.text_selections for r in results)
+    stats = app.frame_stats()
+    by_kind: dict[str, int] = {}
+    previews_used = 0
+    for act in app.activations:
+        key = act.text if act.kind == "action" else act.kind
+        by_kind[key] = by_kind.get(key, 0) + 1
+        previews_used += sum(1 for ev in act.events if ev.kind == "ending" and ev.extra.get("via_word"))
+    out: dict[str, Any] = {
+        "sentences": len(results),
+        "correct": sum(1 for r in results if r.correct),
+        "words": words,
+        "selections": sum(r.selections for r in results),
+        "false_activations": sum(r.false_activations for r in results),
+        "seconds": round(total_s, 1),
+        "wpm": round(words / (total_s / 60.0), 2) if total_s > 0 else 0.0,
+        "ks": round(1 - sel_no_speak / chars, 3) if chars else 0.0,
+        "ks_text": round(1 - text_sel / chars, 3) if chars else 0.0,
+        "noise_deg": cfg.noise_deg,
+        "dwell_ms": cfg.dwell_ms,
+        "speed": cfg.speed,
+        "layout": app.layout.name,
+        "predictions": bool(service is not None and service.ready),
+        "frame_ms_p50": stats["frame_ms_p50"],
+        "frame_ms_p95": stats["frame_ms_p95"],
+        "frame_ms_max": stats["frame_ms_max"],
+        "frames": stats["frames"],
+        "predicting_frames": len(predicting_ms),
+        "predicting_frame_ms_p95": round(percentile(predicting_ms, 95), 2),
+        "predicting_frame_ms_max": round(max(predicting_ms), 2) if predicting_ms else 0.0,
+        "gaze_samples": source.samples,
+        "invalid_samples": source.invalid,
+        "failed": [r.target for r in results if not r.correct],
+        # Where the time went (simulated seconds): waiting for fresh suggestions, reading them,
+        # selecting (saccade + lock-on + dwell), glancing at the message after each activation.
+        "time_split_s": {k: round(v, 1) for k, v in sorted(person.time_by_kind.items())},
+        # The same run minus the time spent waiting for the model (on a loaded 2-core machine,
+        # and multiplied by --speed): what the board and the person cost by themselves.
+        "wpm_excluding_model_wait": (
+            round(words / ((total_s - person.time_by_kind.get("wait", 0.0)) / 60.0), 2)
+            if total_s - person.time_by_kind.get("wait", 0.0) > 0 else 0.0
+        ),
+        "by_kind": by_kind,
+        "preview_endings": previews_used,
+    }
+    if cfg.frames_dir is not None:
+        out["frames_saved"] = saved
+    return out
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text)[:24].strip("-") or "x"

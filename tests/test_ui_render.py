@@ -1,0 +1,148 @@
+"""Rendered frames of the real board (real pygame surfaces, shipped layouts): colours at tile
+positions, stale text, dwell progress, pause overlay, layout-problem banner."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame
+import pytest
+
+from aac.predict.types import Suggestions
+from aac.store.profile import Profile
+from aac.ui.app import BoardApp
+from aac.ui.render import rgb
+
+
+@pytest.fixture()
+def app(tmp_path):
+    pygame.display.init()
+    pygame.font.init()
+    surface = pygame.Surface((1280, 720))
+    profile = Profile.open(tmp_path / "profile")
+    board = BoardApp(profile, surface, layout_name="default", clock=lambda: 100.0, handle_events=False)
+    yield board
+    board.close()
+
+
+def pixels_of(surface, rect):
+    x, y, w, h = rect
+    sub = surface.subsurface(pygame.Rect(x, y, w, h))
+    return {tuple(sub.get_at((i, j)))[:3] for i in range(0, w, 2) for j in range(0, h, 2)}
+
+
+def first(app, kind, **attrs):
+    return next(b for b in app.boxes if b.kind == kind and all(getattr(b.tile, k) == v for k, v in attrs.items()))
+
+
+def offer(app, context="", prefix=""):
+    app.board.set_context(context, prefix)
+    s = Suggestions(context, prefix, ["I", "the", "please", "can", "what"],
+                    ["I am hungry.", "I need help.", "Thank you."], {"I": ["I am tired.", "I want to go home."]})
+    assert app.board.offer(s)
+    return s
+
+
+def test_tiles_have_their_theme_colours(app):
+    app.set_page("keyboard")
+    app.step(100.0)
+    surf, theme = app.surface, app.theme
+    assert tuple(surf.get_at((1, 1)))[:3] == rgb(theme.background)
+    key = first(app, "letter", value="h")
+    x, y, _w, h = key.rect
+    assert tuple(surf.get_at((x + 8, y + h // 2)))[:3] == rgb(theme.key_tile)
+    assert rgb(theme.tile_text) in pixels_of(surf, key.rect), "the letter is drawn in the tile text colour"
+    speak = first(app, "action", action="speak")
+    sx, sy, _sw, sh = speak.rect
+    assert tuple(surf.get_at((sx + 8, sy + sh // 2)))[:3] == rgb(theme.action_tile)
+    # The message bar has a visible cursor (dwell colour) even when empty.
+    msg = first(app, "message")
+    assert rgb(theme.dwell) in pixels_of(surf, msg.rect)
+
+
+def test_fresh_words_are_bright_and_stale_words_dimmed(app):
+    offer(app)
+    app.board.unavailable = None
+    view = app.frame_view(100.0)
+    app.renderer.draw(app.surface, view)
+    word = first(app, "word", slot=0)
+    fresh = pixels_of(app.surface, word.rect)
+    assert rgb(app.theme.tile_text) in fresh and rgb(app.theme.stale_text) not in fresh
+    app.board.set_context("I ", "")  # the person chose a word: old suggestions are now stale
+    app.renderer.draw(app.surface, app.frame_view(100.0))
+    stale = pixels_of(app.surface, word.rect)
+    assert rgb(app.theme.stale_text) in stale, "stale words stay visible, dimmed"
+    assert rgb(app.theme.tile_text) not in stale
+    assert {t.id for t in app.targets() if t.enabled} .isdisjoint({word.id}), "stale tiles are not selectable"
+
+
+def test_dwell_progress_bar_fills_from_the_left(app):
+    key = first(app, "page", target="keyboard")
+    app._dwell_id, app._dwell_progress = key.id, 0.3
+    app.renderer.draw(app.surface, app.frame_view(100.0))
+    x, y, w, h = key.rect
+    bar_y = y + h - 10 - max(8, h // 9) // 2
+    dwell = rgb(app.theme.dwell)
+    assert tuple(app.surface.get_at((x + 14 + int((w - 28) * 0.1), bar_y)))[:3] == dwell
+    assert tuple(app.surface.get_at((x + 14 + int((w - 28) * 0.8), bar_y)))[:3] != dwell
+
+
+def test_preview_state_shows_the_word_previews_on_the_ending_tiles(app):
+    offer(app)
+    app.board.set_preview("I")
+    view = app.frame_view(100.0)
+    ending_texts = [view.slots[b.id].text for b in sorted(app.boxes, key=lambda b: b.tile.slot or 0) if b.kind == "ending"]
+    assert ending_texts == ["I am tired.", "I want to go home.", ""]
+    assert view.preview_word == "I"
+    app.renderer.draw(app.surface, view)
+    word = first(app, "word", slot=0)
+    x, y, _w, h = word.rect
+    assert tuple(app.surface.get_at((x + 2, y + h // 2)))[:3] == rgb(app.theme.dwell), "the previewed word is outlined"
+
+
+def test_paused_board_dims_everything_but_resume(app):
+    app.session.pause()
+    app.session.drain_events()
+    app.renderer.draw(app.surface, app.frame_view(100.0))
+    pause = first(app, "action", action="pause")
+    px, py, pw, _ph = pause.rect
+    assert tuple(app.surface.get_at((px + pw // 2, py + 9)))[:3] == rgb(app.theme.action_tile)
+    key = first(app, "page", target="keyboard")
+    kx, ky, _kw, kh = key.rect
+    dimmed = tuple(app.surface.get_at((kx + 8, ky + kh // 2)))[:3]
+    assert sum(dimmed) < sum(rgb(app.theme.tile)), "other tiles are covered by the pause overlay"
+    targets = {t.id: t for t in app.targets()}
+    assert targets[pause.id].while_paused and targets[pause.id].dwell_s == pytest.approx(2.0)
+
+
+def test_broken_layout_falls_back_and_shows_the_problems(tmp_path):
+    pygame.display.init()
+    pygame.font.init()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[layout]\nname = "x"\n[[page]]\nname = "p"\nrows = 2\ncols = 2\n[[page.tile]]\nkind = "nope"\nrow = 0\ncol = 0\n')
+    surface = pygame.Surface((1280, 720))
+    board = BoardApp(Profile.open(tmp_path / "p"), surface, layout_name=str(bad), clock=lambda: 5.0, handle_events=False)
+    try:
+        assert board.layout_problems and "nope" in " ".join(board.layout_problems)
+        assert board.layout.pages, "a working layout is shown instead"
+        board.step(5.0)
+        assert tuple(surface.get_at((surface.get_width() // 2, 2)))[:3] == (255, 255, 0)  # banner frame
+        view = board.frame_view(5.0)
+        assert any("nope" in line for line in view.banner)
+        later = board.frame_view(60.0)
+        assert not later.banner and any("Layout problems" in s for s in later.status)
+    finally:
+        board.close()
+
+
+def test_model_missing_message_and_keyboard_still_enabled(app):
+    app.step(100.0)
+    status = app.status_lines(100.0)
+    assert any("Predictions unavailable" in s and "keyboard still works" in s for s in status)
+    app.set_page("keyboard")
+    enabled = {t.id for t in app.targets() if t.enabled}
+    assert first(app, "letter", value="a").id in enabled
+    assert first(app, "word", slot=0).id not in enabled
