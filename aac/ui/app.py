@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,17 @@ PREDICTION_KINDS = ("word", "ending", "chunk")
 CONTENT_KINDS = ("word", "ending", "chunk", "letter", "phrase", "punct", "space")
 #: After one of these is chosen on a page with ``return_to``, the board goes back to that page.
 RETURNING_KINDS = ("letter", "punct", "word", "ending", "chunk", "phrase")
+#: Shown while the eye tracker reports the eyes lost (dwell is cancelled meanwhile).
+LOST_GAZE_STATUS = {
+    "en": "Eye tracker cannot see your eyes - dwell stopped",
+    "ru": "Трекер не видит глаза - выбор остановлен",
+}
+#: The page the "history" tile opens (built by the board, not in the layout file).
+HISTORY_PAGE = "__history__"
+#: Spoken messages shown on the history page (one full-width tile each, big enough to hit).
+HISTORY_TILES = 5
+#: Where the spoken-message history is kept, only while text logging is on.
+HISTORY_FILE = "speech_history.json"
 
 
 @dataclass
@@ -80,6 +92,7 @@ class BoardApp:
         gaze_filter: Any = None,
         source_name: str = "",
         handle_events: bool = True,
+        source_factory: Callable[[Any], Any] | None = None,
     ) -> None:
         from aac.gaze.dwell import DwellConfig, DwellEngine
         from aac.layouts.loader import load_layout_or_default
@@ -115,10 +128,29 @@ class BoardApp:
         self._transient: tuple[str, float] | None = None
         self._spoken = ""
         self.last_spoken: str | None = None
+        #: Builds and starts a new gaze source for a calibration record (after the "calibrate"
+        #: tile's calibration is accepted, so its mapping applies at once).
+        self.source_factory = source_factory
+        #: Extra keyword arguments for aac.gaze.cli.calibrate_on_screen (tests drive it headless);
+        #: "pattern" names the calibration pattern (default 9-point).
+        self.calibrate_options: dict[str, Any] = {}
+        self.gaze_lost = False
+        self._history_page: Any = None
+        self._history_back = ""
+        self._history_lock = threading.Lock()
+        self.speech_policy, self.history = self._make_speech_parts()
+        self.tile_warning = ""  # the full sentence (settings, logs)
+        self.tile_hint = ""  # its short form on the status line
+        self._skip_frame_stat = False
 
         # Layout (a broken file falls back and shows its problems).
-        wanted = layout_name or getattr(self.settings, "layout", "default") or "default"
-        self.layout, problems = load_layout_or_default(wanted)
+        from aac.ui.language_choice import effective_layout, language_code
+
+        self.language = language_code(self.settings)
+        wanted = layout_name or effective_layout(self.settings)
+        self.layout, problems = load_layout_or_default(wanted, language=self.language)
+        self._settings_layout = getattr(self.settings, "layout", "default")
+        self._settings_language = self.language
         self.layout_problems = [str(p) for p in problems]
         self._banner_until = clock() + BANNER_S if problems else 0.0
         self.theme = self._pick_theme()
@@ -158,23 +190,90 @@ class BoardApp:
         if self.usage_log is not None:
             cal = getattr(profile, "calibration", None) or {}
             deg = cal.get("accuracy_deg") if isinstance(cal, dict) else None
-            self.usage_log.start_session(
-                self.source_name, s.dwell_ms, deg, getattr(self.layout, "language", s.language), self.layout.name
-            )
+            self.usage_log.start_session(self.source_name, s.dwell_ms, deg, self.language, self.layout.name)
         self._request_predictions(force=True)
 
     # ------------------------------------------------------------------ construction helpers
     def _pick_theme(self) -> Any:
-        """The layout's theme, unless the caregiver chose another built-in theme in settings."""
-        wanted = getattr(self.settings, "theme", "") or ""
-        if wanted and wanted != self.layout.theme.name:
-            try:
-                from aac.layouts.themes import get_theme
+        """The board's theme. Precedence:
 
-                return get_theme(wanted)
-            except (ImportError, KeyError):
+        1. the settings theme (the caregiver's choice on the settings screen) picks the palette;
+        2. colours the layout file sets itself (``[theme]`` table overrides) stay on top of it,
+           because the caregiver who wrote them meant those tiles to look that way;
+        3. a layout theme with its own name (not a built-in) is a complete custom theme: it wins.
+        A settings theme equal to the layout's (or empty/unknown) keeps the layout's theme as is.
+        """
+        layout_theme = self.layout.theme
+        wanted = getattr(self.settings, "theme", "") or ""
+        if not wanted or wanted == layout_theme.name:
+            return layout_theme
+        try:
+            from aac.layouts.themes import THEMES, get_theme, with_overrides
+
+            chosen = get_theme(wanted)
+        except (ImportError, KeyError):
+            return layout_theme
+        base = THEMES.get(layout_theme.name)
+        if base is None:
+            return layout_theme  # a custom named theme in the layout file
+        from dataclasses import fields
+
+        overrides = {
+            f.name: getattr(layout_theme, f.name)
+            for f in fields(base)
+            if f.name != "name" and getattr(layout_theme, f.name) != getattr(base, f.name)
+        }
+        return with_overrides(chosen, overrides, chosen.name) if overrides else chosen
+
+    def _make_speech_parts(self) -> tuple[Any, Any]:
+        """SpeechPolicy (speak each word / on sentence end, from settings) and SpeechHistory
+        (restored from the profile only while text logging is on; deleted when it is off)."""
+        try:
+            from aac.speech.history import SpeechHistory
+            from aac.speech.policy import SpeechPolicy
+        except ImportError:  # speech package unavailable: no policy, no history
+            return None, None
+        items: list[str] = []
+        path = Path(self.profile.dir) / HISTORY_FILE
+        if getattr(self.settings, "text_logging", False):
+            try:
+                from aac.store.jsonfile import read_json
+
+                data, problems = read_json(path, expect=list)
+                items = [t for t in (data or []) if isinstance(t, str)]
+                for problem in problems:
+                    log.warning("speech history: %s", problem)
+            except Exception as exc:  # noqa: BLE001 - a damaged history never stops the board
+                log.warning("speech history not restored: %s", exc)
+        else:
+            try:
+                path.unlink()  # text logging off: no message text stays on disk
+            except FileNotFoundError:
                 pass
-        return self.layout.theme
+            except OSError as exc:
+                log.warning("speech history not removed: %s", exc)
+        return SpeechPolicy.from_settings(self.settings), SpeechHistory(items=items)
+
+    def _save_history(self, wait: bool = False) -> None:
+        """Persist the history (text logging on only), off the UI thread."""
+        if self.history is None or not getattr(self.settings, "text_logging", False):
+            return
+        items = self.history.to_list()
+        path = Path(self.profile.dir) / HISTORY_FILE
+
+        def write() -> None:
+            from aac.fileio import atomic_write_json
+
+            with self._history_lock:
+                try:
+                    atomic_write_json(path, items)
+                except OSError as exc:
+                    log.warning("speech history not saved: %s", exc)
+
+        if wait:
+            write()
+        else:
+            threading.Thread(target=write, name="aac-history-writer", daemon=True).start()
 
     def _make_filter(self, source_name: str) -> Any:
         """The One Euro filter preset for this kind of source (none for the mouse)."""
@@ -189,6 +288,32 @@ class BoardApp:
         self.boxes = layout_page(page, self.size)
         self._box_by_id = {b.id: b for b in self.boxes}
         self._rescan()
+        self._update_tile_warning()
+
+    def _update_tile_warning(self) -> None:
+        """Warn (status line) when this page's smallest tile is below what the person's measured
+        gaze accuracy can reliably hit; suggest the layout with larger tiles."""
+        self.tile_warning = ""
+        self.tile_hint = ""
+        if self.scanner is not None:
+            return  # switch scanning: tile size does not depend on gaze accuracy
+        cal = getattr(self.profile, "calibration", None)
+        sizes = [b.norm[2:] for b in getattr(self, "boxes", []) if b.kind != "message"]
+        if not cal or not sizes:
+            return
+        try:
+            from aac.gaze.calibration import tile_size_warning
+        except ImportError:
+            return
+        w = min(sz[0] for sz in sizes)
+        h = min(sz[1] for sz in sizes)
+        warning = tile_size_warning(cal, w, h)
+        if warning:
+            large = "ru-large" if str(getattr(self.layout, "language", "en")) == "ru" else "large"
+            self.tile_warning = f"{warning} Try the '{large}' layout."
+            acc = cal.get("accuracy_deg") if isinstance(cal, dict) else None
+            acc_txt = f" ({float(acc):.1f} deg)" if isinstance(acc, (int, float)) else ""
+            self.tile_hint = f"Tiles are small for your gaze accuracy{acc_txt}: try the '{large}' layout"
 
     def _rescan(self) -> None:
         """Give the switch scanner the rows of this page (only Resume while paused)."""
@@ -215,6 +340,8 @@ class BoardApp:
 
     @property
     def current_page(self) -> Any:
+        if self._page_name == HISTORY_PAGE and self._history_page is not None:
+            return self._history_page
         try:
             return self.layout.page(self._page_name)
         except KeyError:
@@ -229,7 +356,8 @@ class BoardApp:
         if name == self._page_name:
             return
         try:
-            self.layout.page(name)
+            if name != HISTORY_PAGE or self._history_page is None:
+                self.layout.page(name)
         except KeyError:
             self._say(f"No page named {name!r} in this layout")
             return
@@ -258,6 +386,8 @@ class BoardApp:
             while_paused = False
             if kind in PREDICTION_KINDS:
                 enabled = self.board.slot(kind, box.tile.slot if box.tile.slot is not None else 0).enabled
+            elif kind == "history":
+                enabled = bool(box.tile.value)
             elif kind == "action":
                 action = box.tile.action
                 if action in ("pause", "resume"):
@@ -287,6 +417,7 @@ class BoardApp:
             if state.activated:
                 self._activate(state.activated, now)
         samples = self._poll_gaze()
+        self._check_gaze_lost()
         targets = self.targets()
         for sample in samples:
             state = self._update_dwell(sample, targets)
@@ -299,7 +430,19 @@ class BoardApp:
         self._take_suggestions()
         self._after_text_change()
         self._draw(now)
-        self.frame_ms.append((time.perf_counter() - start) * 1000.0)
+        if self._skip_frame_stat:  # a modal screen (calibration) ran inside this frame
+            self._skip_frame_stat = False
+        else:
+            self.frame_ms.append((time.perf_counter() - start) * 1000.0)
+
+    def _check_gaze_lost(self) -> None:
+        """When the source reports the eyes lost (longer than a blink), drop the dwell in
+        progress: a half-filled tile must not complete on whatever the gaze lands on next."""
+        lost = bool(getattr(self.source, "lost", False)) if self.source is not None else False
+        if lost and not self.gaze_lost:
+            self.dwell.cancel()
+            self._dwell_id, self._dwell_progress, self._dwell_phase = None, 0.0, "idle"
+        self.gaze_lost = lost
 
     def _poll_gaze(self) -> list[GazeSample]:
         if self.source is None:
@@ -439,6 +582,9 @@ class BoardApp:
         elif kind == "action":
             text = tile.action or ""
             self._do_action(text)
+        elif kind == "history":
+            text = tile.value
+            self._respeak(text)
         events = s.drain_events()
         self._handle_events(events, box, sugg, now)
         # Page changes: explicit page tiles, or return_to after a selection.
@@ -451,6 +597,9 @@ class BoardApp:
                 s.switch_page(back)
                 s.drain_events()
                 self.set_page(back)
+        # Ask for the new context's suggestions now, whatever path activated the tile (dwell,
+        # switch scanning, a click): the person is about to wait for them.
+        self._sync_context()
         act = Activation(now, box_id, kind, text, page_before, events)
         self.activations.append(act)
         if self.on_activation is not None:
@@ -489,6 +638,10 @@ class BoardApp:
                 self.speaker.stop()
         elif action == "settings":
             self.open_settings()
+        elif action == "calibrate":
+            self.calibrate()
+        elif action == "history":
+            self.open_history()
         else:
             self._say(f"{action.replace('_', ' ').capitalize()} is not available on this board yet")
 
@@ -512,15 +665,9 @@ class BoardApp:
                 if self._message_started is None:
                     self._message_started = now
                 self._message_selections += 1
-                if kind == "word" and getattr(self.settings, "speak_each_word", False) and self.speaker:
-                    self.speaker.speak(ev.value)
-                if (
-                    kind == "punct"
-                    and ev.value in ".!?"
-                    and getattr(self.settings, "speak_on_sentence_end", False)
-                    and self.speaker
-                ):
-                    self.speaker.speak(self.session.text)
+            if self.speech_policy is not None and kind != "speak":
+                for say in self.speech_policy.on_event(ev, self.session.text):
+                    self._speak_text(say)
             if self.usage_log is not None:
                 slot = getattr(ev, "slot", None)
                 latency = getattr(sugg, "latency_ms", None) if kind in PREDICTION_KINDS else None
@@ -538,15 +685,61 @@ class BoardApp:
                     text=ev.value,
                 )
 
-    def _on_speak(self, text: str, now: float) -> None:
-        self.last_spoken = text
-        if not text.strip():
-            return
-        if self.speaker is not None:
+    def _speak_text(self, text: str) -> None:
+        if self.speaker is not None and text.strip():
             try:
                 self.speaker.speak(text)
             except Exception as exc:  # noqa: BLE001
                 self._say(f"Speech failed: {exc}")
+
+    def _respeak(self, text: str) -> None:
+        """A history tile: say that message again (it moves to the top of the history)."""
+        if not text.strip():
+            return
+        self.last_spoken = text
+        self._speak_text(text)
+        if self.history is not None and self.history.add(text):
+            self._save_history()
+        if self._history_page is not None and self._page_name == HISTORY_PAGE:
+            self._build_history_page()
+            self._relayout()
+
+    def open_history(self) -> None:
+        """Show the recent spoken messages as tiles; one selection says one again."""
+        if self._page_name != HISTORY_PAGE:
+            self._history_back = self._page_name
+        self._build_history_page()
+        if self._page_name == HISTORY_PAGE:
+            self._relayout()
+        else:
+            self.session.switch_page(HISTORY_PAGE)
+            self.session.drain_events()
+            self.set_page(HISTORY_PAGE)
+
+    def _build_history_page(self) -> None:
+        from aac.layouts.model import Page, Tile
+
+        ru = str(getattr(self.layout, "language", "en")) == "ru"
+        back = self._history_back or self.layout.home.name
+        items = self.history.items()[:HISTORY_TILES] if self.history is not None else []
+        tiles = [
+            Tile("message", 0, 0, col_span=2),
+            Tile("page", 0, 2, label="Назад" if ru else "Back", target=back),
+            Tile("action", 0, 3, action="pause", label="Пауза" if ru else "Pause"),
+        ]
+        if not items:
+            tiles.append(Tile("history", 1, 0, col_span=4, label="Пока ничего не сказано" if ru else "Nothing spoken yet"))
+        for i, text in enumerate(items):
+            tiles.append(Tile("history", 1 + i, 0, col_span=4, label=text, value=text))
+        self._history_page = Page(HISTORY_PAGE, 1 + max(1, len(items)), 4, tiles)
+
+    def _on_speak(self, text: str, now: float) -> None:
+        self.last_spoken = text
+        if not text.strip():
+            return
+        self._speak_text(text)
+        if self.history is not None and self.history.add(text):
+            self._save_history()
         if self.service is not None:
             try:
                 self.service.learn(text)
@@ -562,11 +755,90 @@ class BoardApp:
         """A transient status line (e.g. a tile this board cannot do yet)."""
         self._transient = (message, self.clock() + seconds)
 
+    # ------------------------------------------------------------------ calibration
+    def calibrate(self) -> str:
+        """The "calibrate" tile: run the calibration screens in the board's own window with the
+        running source; on acceptance save it to the profile and rebuild the source so the new
+        mapping applies now. Returns the decision (accept/cancel/failed/timeout/unavailable)."""
+        if self.source is None or self.scanner is not None:
+            self._say("Calibration needs an eye tracker (this board has no gaze source)")
+            return "unavailable"
+        try:
+            from aac.gaze.calibration import (
+                CalibrationError,
+                ScreenGeometry,
+                load_pattern,
+            )
+            from aac.gaze.cli import calibrate_on_screen
+        except ImportError as exc:
+            self._say(f"Calibration unavailable: {exc}")
+            return "unavailable"
+        options = dict(self.calibrate_options)
+        try:
+            pattern = load_pattern(options.pop("pattern", "9-point"))
+        except CalibrationError as exc:
+            self._say(f"Calibration unavailable: {exc}")
+            return "unavailable"
+        w, h = self.size
+        options.setdefault("clock", self.clock)
+        self._skip_frame_stat = True
+        try:
+            decision, run = calibrate_on_screen(self.surface, self.source, pattern, ScreenGeometry(w, h), **options)
+        except Exception as exc:  # noqa: BLE001 - a failed calibration must leave the board usable
+            self._say(f"Calibration failed: {exc}")
+            return "failed"
+        finally:
+            self.dwell.cancel(require_look_away=True)
+            if self.filter is not None and hasattr(self.filter, "reset"):
+                self.filter.reset()
+        if decision != "accept":
+            why = {"cancel": "cancelled; the previous calibration is kept"}.get(decision, getattr(run, "error", "") or decision)
+            self._say(f"Calibration {why}")
+            return decision
+        try:
+            stored = self.profile.save_calibration(run.result())
+        except Exception as exc:  # noqa: BLE001
+            self._say(f"Calibration not saved: {exc}")
+            return "failed"
+        if self.source_factory is not None:
+            try:
+                new = self.source_factory(stored)
+            except Exception as exc:  # noqa: BLE001 - keep the running source
+                self._say(f"Calibration saved, but the gaze source was not restarted: {exc}")
+            else:
+                old, self.source = self.source, new
+                try:
+                    old.stop()
+                except Exception as exc:  # noqa: BLE001
+                    log.debug("ignored: %s", exc)
+        self._update_tile_warning()
+        acc = stored.get("accuracy_deg") if isinstance(stored, dict) else None
+        self._say(f"Calibration saved: accuracy {acc:.1f} degrees" if isinstance(acc, (int, float)) else "Calibration saved")
+        return decision
+
     # ------------------------------------------------------------------ settings screen
     def open_settings(self) -> None:
         from aac.ui.settings_screen import SettingsScreen
 
         self.settings_screen = SettingsScreen(self.profile, self.size, on_close=self._settings_closed)
+
+    def switch_layout(self, name: str) -> bool:
+        """Show another layout now. A broken file keeps the current board (``last_good``) and
+        shows its problems; returns True when the new layout is in use."""
+        from aac.layouts.loader import load_layout_or_default
+
+        layout, problems = load_layout_or_default(name, last_good=self.layout)
+        self.layout_problems = [str(p) for p in problems]
+        self._banner_until = self.clock() + BANNER_S if problems else 0.0
+        if layout is self.layout:
+            return not problems
+        self.layout = layout
+        self.theme = self._pick_theme()
+        self._page_name = self.layout.home.name
+        self._relayout()
+        self.board.set_preview(None)
+        self.dwell.cancel(require_look_away=True)
+        return True
 
     def _settings_closed(self, changed: bool) -> None:
         self.settings_screen = None
@@ -576,24 +848,40 @@ class BoardApp:
     def apply_settings(self) -> None:
         """Take new settings from the profile (dwell time, theme, layout, voice)."""
         from aac.gaze.dwell import DwellConfig, DwellEngine
-        from aac.layouts.loader import load_layout_or_default
 
         s = self.settings = self.profile.settings
         self.dwell_config = DwellConfig.from_settings(s)
         self.dwell = DwellEngine(self.dwell_config)
-        if s.layout != self.layout.name:
-            self.layout, problems = load_layout_or_default(s.layout, last_good=self.layout)
-            self.layout_problems = [str(p) for p in problems]
-            self._banner_until = self.clock() + BANNER_S if problems else 0.0
-            self._page_name = self.layout.home.name
-            self._relayout()
+        # Compare with the settings value the board last applied (not the layout's display
+        # name, which is e.g. "Русская (ЙЦУКЕН)" for "ru-default"): only a changed setting switches.
+        from aac.ui.language_choice import (
+            effective_layout,
+            effective_voice,
+            language_code,
+        )
+
+        self.language = language_code(s)
+        if s.layout != self._settings_layout or self.language != self._settings_language:
+            self._settings_layout, self._settings_language = s.layout, self.language
+            self.switch_layout(effective_layout(s))
         self.theme = self._pick_theme()
+        if self.history is not None:
+            from aac.speech.policy import SpeechPolicy
+
+            self.speech_policy = SpeechPolicy.from_settings(s)
+            if s.text_logging:
+                self._save_history()
+            else:
+                try:
+                    (Path(self.profile.dir) / HISTORY_FILE).unlink()
+                except OSError:
+                    pass
         if self.speaker is not None and hasattr(self.speaker, "close"):
             try:
                 from aac.speech import make_speaker
 
                 old = self.speaker
-                self.speaker = make_speaker(s.voice, interrupt=s.speech_interrupt)
+                self.speaker = make_speaker(effective_voice(s), interrupt=s.speech_interrupt)
                 old.close()
             except Exception as exc:  # noqa: BLE001
                 self._say(f"Voice not changed: {exc}")
@@ -619,12 +907,19 @@ class BoardApp:
 
     # ------------------------------------------------------------------ drawing
     def status_lines(self, now: float) -> list[str]:
+        """Status items, most important first (the renderer drops from the end when short of room)."""
         lines = []
+        if self.gaze_lost:
+            # Plain words first; the tracker's technical reason is in the log, not on the board.
+            lines.append(LOST_GAZE_STATUS.get(str(getattr(self.layout, "language", "en")), LOST_GAZE_STATUS["en"]))
+            log.info("gaze lost: %s", getattr(self.source, "status", ""))
         if self.board.unavailable:
             lines.append(f"Predictions unavailable ({self.board.unavailable}); the keyboard still works")
         elif self.service is not None and not getattr(self.service, "ready", True):
             lines.append("Loading predictions...")
-        for part in (self.speaker, self.source, self.usage_log):
+        if self.tile_hint:
+            lines.append(self.tile_hint)
+        for part in (self.speaker, None if self.gaze_lost else self.source, self.usage_log):
             st = getattr(part, "status", "") if part is not None else ""
             if st:
                 lines.append(str(st))
@@ -699,6 +994,7 @@ class BoardApp:
 
     def close(self) -> None:
         """Stop everything in the order that loses nothing: draft, log, speech, model, gaze."""
+        self._save_history(wait=True)
         try:
             self.profile.draft_writer.submit(self.session.text)
         except Exception as exc:  # noqa: BLE001 - shutdown/optional part: log, go on
@@ -763,8 +1059,9 @@ def make_parts(profile: Any, *, speech: bool = True, predictions: bool = True) -
     if speech:
         try:
             from aac.speech import make_speaker
+            from aac.ui.language_choice import effective_voice
 
-            parts["speaker"] = make_speaker(settings.voice, interrupt=settings.speech_interrupt)
+            parts["speaker"] = make_speaker(effective_voice(settings), interrupt=settings.speech_interrupt)
         except Exception as exc:  # noqa: BLE001
             parts["problems"].append(f"speech unavailable: {exc}")
     try:

@@ -96,7 +96,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_board(profile, screen, args)
 
 
-def _make_source(spec: str, size: tuple[int, int], settings, record: str | None):
+def _make_source(spec: str, size: tuple[int, int], settings, record: str | None, calibration=None):
+    """The started gaze source (with failover to ``settings.fallback_sources``). ``calibration``
+    is the profile's latest calibration record: its mapping applies when it was made with the
+    same kind of source (webcam regression, mouse/replay correction)."""
     import pygame
 
     from aac.gaze.source import FailoverSource, SourceError, make_source
@@ -104,7 +107,7 @@ def _make_source(spec: str, size: tuple[int, int], settings, record: str | None)
     pointer = pygame.mouse.get_pos
 
     def factory(one: str):
-        return lambda: make_source(one, size, pointer=pointer)
+        return lambda: make_source(one, size, pointer=pointer, calibration=calibration)
 
     if spec.split(":", 1)[0].strip().lower() == "scan":
         source = make_source("scan", size)  # switch scanning: the keyboard is the input
@@ -116,7 +119,7 @@ def _make_source(spec: str, size: tuple[int, int], settings, record: str | None)
         source.start()
     except SourceError as exc:
         print(f"aac run: gaze source {spec!r} failed ({exc}); using the mouse", file=sys.stderr)
-        source = make_source("mouse", size, pointer=pointer)
+        source = make_source("mouse", size, pointer=pointer, calibration=calibration)
         source.start()
     if record:
         from aac.gaze.replay import RecordingSource
@@ -132,7 +135,20 @@ def run_board(profile, screen, args: argparse.Namespace) -> int:
 
     size = screen.get_size()
     spec = args.gaze or profile.settings.gaze_source or "mouse"
-    source = _make_source(spec, size, profile.settings, args.record_gaze)
+    source = _make_source(spec, size, profile.settings, args.record_gaze, calibration=profile.calibration)
+
+    rebuilt = [0]
+
+    def source_factory(calibration):
+        """After the board's "calibrate" tile: the same source, now with the new calibration.
+        A recorded trace goes on in a new file (reopening the first one would truncate it)."""
+        record = args.record_gaze
+        if record:
+            rebuilt[0] += 1
+            path = Path(record)
+            record = str(path.with_name(f"{path.stem}-cal{rebuilt[0]}{path.suffix}"))
+        return _make_source(spec, size, profile.settings, record, calibration=calibration)
+
     parts = make_parts(profile)
     for problem in parts["problems"]:
         print(f"aac run: {problem}", file=sys.stderr)
@@ -145,6 +161,7 @@ def run_board(profile, screen, args: argparse.Namespace) -> int:
         speaker=parts["speaker"],
         usage_log=parts["usage_log"],
         source_name=spec,
+        source_factory=source_factory,
     )
     clock = pygame.time.Clock()
     frames = 0

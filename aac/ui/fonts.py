@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pygame
 
-_DEJAVU_CANDIDATES = [
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
-    Path("/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
+_DEJAVU_DIRS = [
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/TTF"),
+    Path("/usr/share/fonts/dejavu"),
 ]
 
 
@@ -32,10 +31,13 @@ def atkinson_path(bold: bool = True) -> Path | None:
     return None
 
 
-def dejavu_path() -> Path | None:
-    for candidate in _DEJAVU_CANDIDATES:
-        if candidate.is_file():
-            return candidate
+def dejavu_path(bold: bool = True) -> Path | None:
+    """DejaVu Sans (wide Unicode coverage: Cyrillic, Greek, symbols), bold or regular."""
+    names = ["DejaVuSans-Bold.ttf", "DejaVuSans.ttf"] if bold else ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]
+    for name in names:
+        for folder in _DEJAVU_DIRS:
+            if (folder / name).is_file():
+                return folder / name
     return None
 
 
@@ -45,16 +47,53 @@ def font_path(bold: bool = True) -> Path | None:
     return atkinson_path(bold) or dejavu_path()
 
 
+@lru_cache(maxsize=16)
+def _cmap(path: Path) -> frozenset[int] | None:
+    """The code points the font maps to real glyphs (None when fontTools cannot read it).
+
+    pygame's ``Font.metrics`` cannot answer this: it reports the metrics of the ".notdef" box
+    for a missing character, which is exactly how Cyrillic turned into empty boxes."""
+    try:
+        from fontTools.ttLib import TTFont  # shipped with matplotlib, a dependency
+    except ImportError:
+        return None
+    try:
+        with TTFont(str(path), lazy=True) as font:
+            cmap = font.getBestCmap() or {}
+    except Exception:  # noqa: BLE001 - an unreadable font: fall back to the pixel check
+        return None
+    return frozenset(cmap)
+
+
+#: A noncharacter: no font has a glyph for it, so it renders as the font's "tofu" box.
+_MISSING = "\uffff"
+
+
+@lru_cache(maxsize=8192)
+def _char_is_tofu(path: Path, char: str) -> bool:
+    """Pixel check (used without fontTools): does ``char`` render exactly like a missing glyph?"""
+    font = get_font(24, path)
+    try:
+        a = font.render(char, True, (255, 255, 255), (0, 0, 0))
+        b = font.render(_MISSING, True, (255, 255, 255), (0, 0, 0))
+    except (pygame.error, UnicodeError):
+        return True
+    if a.get_size() != b.get_size():
+        return False
+    return bytes(pygame.image.tobytes(a, "RGB")) == bytes(pygame.image.tobytes(b, "RGB"))
+
+
 def has_glyphs(path: Path | None, text: str) -> bool:
-    """True when the font can draw every character of ``text`` (Cyrillic needs DejaVu)."""
+    """True when the font can draw every visible character of ``text`` (Cyrillic needs DejaVu)."""
     if path is None:
         return True
-    font = get_font(8, path)
-    try:
-        metrics = font.metrics(text)
-    except (pygame.error, UnicodeError):
-        return False
-    return all(m is not None for m in metrics)
+    chars = {c for c in text if not c.isspace()}
+    if not chars:
+        return True
+    cmap = _cmap(path)
+    if cmap is not None:
+        return all(ord(c) in cmap for c in chars)
+    return not any(_char_is_tofu(path, c) for c in chars)
 
 
 @lru_cache(maxsize=256)
@@ -70,7 +109,7 @@ class FontBook:
 
     def __init__(self, bold: bool = True) -> None:
         self.primary = font_path(bold)
-        self.fallback = dejavu_path()
+        self.fallback = dejavu_path(bold)
         self._render_cache: dict[tuple, pygame.Surface] = {}
         self._path_for_text: dict[str, Path | None] = {}
 
@@ -95,12 +134,16 @@ class FontBook:
     def size(self, text: str, size: int) -> tuple[int, int]:
         return self.font(size, text).size(text)
 
-    def render(self, text: str, size: int, color: tuple[int, int, int]) -> pygame.Surface:
-        key = (text, int(size), tuple(color))
+    def render(
+        self, text: str, size: int, color: tuple[int, int, int], like: str | None = None
+    ) -> pygame.Surface:
+        """``text`` drawn in the font chosen for ``like`` (the whole label a line belongs to, so
+        every line of a wrapped label uses the font its size was fitted with)."""
+        key = (text, int(size), tuple(color), like)
         surf = self._render_cache.get(key)
         if surf is None:
             if len(self._render_cache) > 2048:
                 self._render_cache.clear()
-            surf = self.font(size, text).render(text, True, color)
+            surf = self.font(size, like if like is not None else text).render(text, True, color)
             self._render_cache[key] = surf
         return surf

@@ -151,7 +151,7 @@ class Renderer:
         line_h = font.get_linesize()
         y = rect.y + (rect.h - line_h * len(lines)) // 2
         for line in lines:
-            img = self.fonts.render(line, size, colour)
+            img = self.fonts.render(line, size, colour, like=text)
             surf.blit(img, (rect.x + (rect.w - img.get_width()) // 2, y))
             y += line_h
 
@@ -178,10 +178,19 @@ class Renderer:
         theme = view.theme
         kind = box.kind
         bg = rgb(theme.background)
-        fill = rgb(box.tile.color) if getattr(box.tile, "color", None) else rgb(theme.colour_for(kind))
+        own = getattr(box.tile, "color", None)
+        fill = rgb(own) if own else rgb(theme.colour_for(kind))
         text, stale = self.label_for(box, view)
         disabled = box.id in view.disabled_ids
-        colour = rgb(theme.stale_text) if (stale or disabled) else rgb(theme.tile_text)
+        if stale or disabled:
+            colour = rgb(theme.stale_text)
+        elif own:
+            # A caregiver's or imported board's own colour (often a light pastel): the theme's
+            # yellow/white text may be unreadable there, so pick the readable one.
+            text_on = getattr(theme, "text_on", None)
+            colour = rgb(text_on(own)) if text_on is not None else rgb(theme.tile_text)
+        else:
+            colour = rgb(theme.tile_text)
         if kind in ("word", "ending", "chunk") and not text:
             fill = mix(fill, bg, 0.5)
         border = rgb(theme.border)
@@ -200,7 +209,7 @@ class Renderer:
             edge = mix(border, fill, 0.55) if not stale else mix(border, fill, 0.8)
             edge_w = max(2, box.rect[3] // 40)
         max_size = self._max_text_size(pygame.Rect(box.rect), kind, view.font_scale)
-        max_lines = 3 if kind in ("ending", "chunk", "phrase") else 2
+        max_lines = 3 if kind in ("ending", "chunk", "phrase", "history") else 2
         return (box.rect[2], box.rect[3], bg, fill, edge, edge_w, text, colour, max_size, max_lines)
 
     def tile_image(self, look: tuple) -> pygame.Surface:
@@ -275,7 +284,7 @@ class Renderer:
     def _max_text_size(self, rect: pygame.Rect, kind: str, scale: float) -> int:
         if kind in ("letter", "punct"):
             base = min(rect.h * 0.55, rect.w * 0.6)
-        elif kind in ("ending", "chunk", "phrase"):
+        elif kind in ("ending", "chunk", "phrase", "history"):
             base = min(rect.h * 0.4, 64)
         else:
             base = min(rect.h * 0.42, 64)
@@ -301,12 +310,23 @@ class Renderer:
         if status:
             status_size = max(14, min(28, rect.h // 6))
             status_h = int(status_size * 1.3)
-            line = "   •   ".join(status)
-            img = self.regular.render(line, status_size, rgb(theme.flash))
-            if img.get_width() > rect.w - 24:
-                size, _ = self.fit(line, rect.w - 24, status_h, status_size, 1)
-                img = self.regular.render(line, size, rgb(theme.flash))
+            min_size = max(12, int(status_size * 0.7))
+            room = rect.w - 24
+            # Status items come most important first: drop from the end until the rest is
+            # readable (never shrink to an unreadable size or run over the tiles).
+            shown = list(status)
+            while True:
+                line = "   •   ".join(shown)
+                width = self.regular.size(line, status_size)[0]
+                size = status_size if width <= room else int(status_size * room / max(1, width))
+                if size >= min_size or len(shown) == 1:
+                    break
+                shown.pop()
+            size = max(min_size, size)
+            img = self.regular.render(line, size, rgb(theme.flash))
+            surf.set_clip(rect.inflate(-8, -4))
             surf.blit(img, (rect.x + 12, rect.bottom - status_h - 4))
+            surf.set_clip(None)
         area = pygame.Rect(rect.x + 16, rect.y + 8, rect.w - 32, rect.h - 16 - status_h)
         size = max(16, int(min(area.h * 0.8, 72) * (view.font_scale or 1.0)))
         font = self.fonts.font(size, view.message or "A")
@@ -325,7 +345,7 @@ class Renderer:
         x_end = area.x
         for line in lines:
             if line:
-                img = self.fonts.render(line, size, text_colour)
+                img = self.fonts.render(line, size, text_colour, like=text)
                 surf.blit(img, (area.x, y))
                 x_end = area.x + img.get_width()
             else:

@@ -20,6 +20,9 @@ Gaze = fixation point + Gaussian noise (``noise_deg``, at 52 cm screen width and
 + slow drift, with saccades (duration grows with amplitude) and blinks (invalid samples).
 The simulated clock advances 1/60 s per frame; ``speed`` paces frames against the wall clock, so
 the model's real latency costs ``speed`` times as much simulated time (the person really waits).
+While the person waits for suggestions, a frame that took longer than its 1/60/speed s budget
+(the model competing for the CPU) is charged its whole wall time x ``speed``
+(:func:`sim_frame_seconds`): a slow frame never makes the model's wait look shorter.
 """
 
 from __future__ import annotations
@@ -516,6 +519,15 @@ class SimulationConfig:
     model_wait_s: float = 120.0
 
 
+def sim_frame_seconds(waiting_for_model: bool, wall_s: float, speed: float) -> float:
+    """Simulated seconds one frame costs. Normally 1/60 s. While the board waits for the model,
+    the frame's real wall time x ``speed``, if more: the model's latency is real time even at
+    --speed N (the rule), so a frame slowed by it must not shrink the wait to 1/60 s."""
+    if waiting_for_model:
+        return max(FRAME_S, wall_s * max(speed, 1e-6))
+    return FRAME_S
+
+
 class SimClock:
     def __init__(self, start: float = 1000.0) -> None:
         self.now = start
@@ -572,8 +584,8 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
 
     results: list[SentenceResult] = []
     predicting_ms: list[float] = []
-    wall0 = time.monotonic()
-    sim0 = clock.now
+    budget_s = FRAME_S / max(cfg.speed, 1e-6)  # wall time of one frame at --speed
+    model_wait_sim_s = 0.0
     frame_no = 0
     saved = 0
     try:
@@ -583,6 +595,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
             person.begin(sentence, clock.now)
             seen_acts = len(app.activations)
             while not person.done and clock.now - start_t < cfg.sentence_timeout_s:
+                frame_wall0 = time.monotonic()
                 person.update(clock.now)
                 predicting = app.board.stale and service is not None and not app.board.unavailable
                 app.step(clock.now)
@@ -596,11 +609,16 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
                         pygame.image.save(screen, str(cfg.frames_dir / name))
                 seen_acts = len(app.activations)
                 frame_no += 1
-                clock.now += FRAME_S
-                # Pace the simulated clock against the wall clock (speed x).
-                ahead = (clock.now - sim0) / max(cfg.speed, 1e-6) - (time.monotonic() - wall0)
-                if ahead > 0:
-                    time.sleep(ahead)
+                # Pace the simulated clock against the wall clock (speed x), and charge a frame
+                # that waited for the model its real time (see sim_frame_seconds).
+                wall_s = time.monotonic() - frame_wall0
+                if wall_s < budget_s:
+                    time.sleep(budget_s - wall_s)
+                    wall_s = time.monotonic() - frame_wall0
+                advance = sim_frame_seconds(predicting, wall_s, cfg.speed)
+                if predicting:
+                    model_wait_sim_s += advance
+                clock.now += advance
             # Let the person look away, finish the glance (and any last frames) before the next one.
             for _ in range(int(0.5 / FRAME_S)):
                 person.update(clock.now)
@@ -673,6 +691,9 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
         "time_split_s": {k: round(v, 1) for k, v in sorted(person.time_by_kind.items())},
         # The same run minus the time spent waiting for the model (on a loaded 2-core machine,
         # and multiplied by --speed): what the board and the person cost by themselves.
+        # Simulated seconds of frames in which the board waited for suggestions (real model
+        # time x --speed); part of "seconds" like every other frame.
+        "model_wait_s": round(model_wait_sim_s, 1),
         "wpm_excluding_model_wait": (
             round(words / ((total_s - person.time_by_kind.get("wait", 0.0)) / 60.0), 2)
             if total_s - person.time_by_kind.get("wait", 0.0) > 0 else 0.0
