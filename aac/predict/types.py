@@ -34,3 +34,19 @@ class Predictor(Protocol):
     def suggest(self, context: str, prefix: str) -> Suggestions: ...
 
     def learn(self, sentence: str) -> None: ...
+
+
+@dataclass
+class Candidate:
+    """One suggestion with what the ranker needs to know about it.
+
+    ``kind`` is "word", "ending" or "chunk"; ``lm_logprob`` is the model's log-probability
+    (user candidates the model never scored carry a low default); ``rank`` is the position in
+    the model's own order (0 = best); ``source`` is "lm" or "user" (the person's own store).
+    """
+
+    text: str
+    kind: str
+    lm_logprob: float
+    rank: int
+    source: str = "lm"

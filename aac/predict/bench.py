@@ -1,0 +1,253 @@
+"""Benchmarks that print figures: keystroke savings (DESIGN.md rules) and latency/RSS.
+
+Keystroke savings, ideal user, normalized text (lowercase, words ``[a-z0-9']+``). At each step the
+user sees the words, endings (and chunks, when enabled) for (context, typed prefix) and:
+  1. takes an ending if it equals the rest of the sentence (1 selection, sentence done);
+  2. else takes a chunk if its words are the next words (1 selection; only when chunks are on);
+  3. else takes a word equal to the target word (1 selection, adds the space);
+  4. else types the next letter (1), or the space after a fully typed word (1).
+KS = 1 - selections / sum(len(word) + 1). After each sentence the predictor learns it (unless
+``learn=False``).
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def normalize_words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _norm(text: str) -> str:
+    return " ".join(normalize_words(text))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    k = min(len(v) - 1, max(0, int(round(q / 100.0 * (len(v) - 1)))))
+    return v[k]
+
+
+def read_corpus(path: Path | str, limit: int | None = None) -> list[str]:
+    lines = [ln.strip() for ln in Path(path).read_text(encoding="utf-8").splitlines()]
+    lines = [ln for ln in lines if normalize_words(ln)]
+    return lines[:limit] if limit else lines
+
+
+def simulate_sentence(predictor: Any, line: str, stats: dict[str, Any], use_chunks: bool = True) -> None:
+    """Type one sentence as the ideal user; adds to ``stats`` in place."""
+    words = normalize_words(line)
+    stats["keystrokes"] += sum(len(w) + 1 for w in words)
+    i, typed = 0, ""
+    while i < len(words):
+        context = " ".join(words[:i]) + (" " if i else "")
+        t0 = time.perf_counter()
+        sug = predictor.suggest(context, typed)
+        stats["latency_ms"].append((time.perf_counter() - t0) * 1000)
+        stats["requests"] += 1
+        rest = " ".join(words[i:])
+        stats["selections"] += 1
+        if any(_norm(e) == rest for e in sug.endings):
+            stats["ending_hits"] += 1
+            _record(predictor, context, typed, next(e for e in sug.endings if _norm(e) == rest))
+            break
+        if use_chunks and sug.chunks:
+            best = 0
+            for c in sug.chunks:
+                cw = normalize_words(c)
+                if len(cw) >= 2 and words[i : i + len(cw)] == cw:
+                    best = max(best, len(cw))
+            if best:
+                stats["chunk_hits"] += 1
+                i, typed = i + best, ""
+                continue
+        hit = next((w for w in sug.words if _norm(w) == words[i]), None)
+        if hit is not None:
+            stats["word_hits"] += 1
+            _record(predictor, context, typed, hit)
+            i, typed = i + 1, ""
+            continue
+        _record(predictor, context, typed, None)
+        if len(typed) < len(words[i]):
+            typed += words[i][len(typed)]
+            stats["letters"] += 1
+        else:
+            stats["spaces"] += 1
+            i, typed = i + 1, ""
+
+
+def _record(predictor: Any, context: str, prefix: str, picked: str | None) -> None:
+    rec = getattr(predictor, "record_choice", None)
+    if rec is not None:
+        rec(context, prefix, picked)
+
+
+def run_ks(predictor: Any, lines: Iterable[str], learn: bool = True, use_chunks: bool = True, progress: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
+    stats: dict[str, Any] = {
+        "sentences": 0, "keystrokes": 0, "selections": 0, "word_hits": 0, "ending_hits": 0,
+        "chunk_hits": 0, "letters": 0, "spaces": 0, "requests": 0, "latency_ms": [],
+    }
+    t0 = time.perf_counter()
+    for n, line in enumerate(lines, 1):
+        simulate_sentence(predictor, line, stats, use_chunks=use_chunks)
+        stats["sentences"] += 1
+        if learn:
+            predictor.learn(line)
+        if progress:
+            progress(n, stats)
+    lat = stats.pop("latency_ms")
+    ks = 1.0 - stats["selections"] / stats["keystrokes"] if stats["keystrokes"] else 0.0
+    stats.update(
+        ks=round(100 * ks, 2),
+        latency_p50_ms=round(percentile(lat, 50), 1),
+        latency_p95_ms=round(percentile(lat, 95), 1),
+        seconds=round(time.perf_counter() - t0, 1),
+        learn=learn,
+    )
+    return stats
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def format_ks(stats: dict[str, Any]) -> str:
+    return (
+        f"KS {stats['ks']:.2f}%  selections {stats['selections']} / keystrokes {stats['keystrokes']}  "
+        f"sentences {stats['sentences']}  hits: words {stats['word_hits']} endings {stats['ending_hits']} "
+        f"chunks {stats['chunk_hits']}  letters {stats['letters']} spaces {stats['spaces']}  "
+        f"latency p50 {stats['latency_p50_ms']} ms p95 {stats['latency_p95_ms']} ms  "
+        f"({stats['requests']} requests, {stats['seconds']} s, learn={stats['learn']})"
+    )
+
+
+#: Made-up messages for the latency benchmark (not from any evaluation corpus).
+LATENCY_SENTENCES = [
+    "could you turn the light off please",
+    "i would like to sit by the window this afternoon",
+    "my sister is coming to visit on sunday",
+    "please call the nurse because my leg hurts",
+    "what are we having for dinner tonight",
+    "thank you for reading to me",
+    "can we go outside when it stops raining",
+    "i need my glasses to watch the football",
+]
+
+
+def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | None = None, dwell_s: float = 1.0) -> dict[str, Any]:
+    """Start-up, per-request latency (warm/next-word/cold context), preview readiness, peak RSS."""
+    from aac.predict.service import PredictionService
+    from aac.predict.suggest import Predictor
+
+    t_start = time.perf_counter()
+    svc = PredictionService(lambda: Predictor.from_model_dir(model_dir, settings, threads=threads))
+    try:
+        svc.request("", "")
+        first = svc.wait_for("", "", timeout=120)
+        first_s = time.perf_counter() - t_start
+        if first is None:
+            raise RuntimeError(svc.error or "no suggestions within 120 s")
+        svc.wait_idle(60)
+        pred = svc.predictor
+        pred.clear_cache()
+        # the service's worker is idle now; drive the predictor directly for exact timings
+        warm: list[float] = []
+        warm_cpu: list[float] = []
+        words_only: list[float] = []
+        next_word: list[float] = []
+        cold: list[float] = []
+        k = 0
+        while len(warm) + len(next_word) < n:
+            words = LATENCY_SENTENCES[k % len(LATENCY_SENTENCES)].split()
+            k += 1
+            for i, w in enumerate(words):
+                ctx = " ".join(words[:i]) + (" " if i else "")
+                t0 = time.perf_counter()
+                pred.suggest(ctx, "")
+                (next_word if i else cold).append((time.perf_counter() - t0) * 1000)
+                for j in range(1, min(3, len(w)) + 1):
+                    t0 = time.perf_counter()
+                    c0 = time.process_time()
+                    pred.suggest(ctx, w[:j], on_words=lambda _s: words_only.append((time.perf_counter() - t0) * 1000))
+                    warm.append((time.perf_counter() - t0) * 1000)
+                    warm_cpu.append((time.process_time() - c0) * 1000)
+                if len(warm) + len(next_word) >= n:
+                    break
+        # cold: unrelated contexts one after another (only the lead text's KV is reused)
+        for j in range(min(n, 12)):
+            words = LATENCY_SENTENCES[(j * 3) % len(LATENCY_SENTENCES)].split()
+            ctx = " ".join(words[: 3 + j % 4]) + " "
+            pred.clear_cache()
+            t0 = time.perf_counter()
+            pred.suggest(ctx, "")
+            cold.append((time.perf_counter() - t0) * 1000)
+        # preview readiness through the service: request -> published with previews
+        pred.clear_cache()
+        ready: list[float] = []
+        first_pub: list[float] = []
+        for j in range(min(n, 10)):
+            words = LATENCY_SENTENCES[j % len(LATENCY_SENTENCES)].split()
+            ctx = " ".join(words[: 1 + j % 4]) + " "
+            t0 = time.perf_counter()
+            svc.request(ctx, "")
+            s = svc.wait_for(ctx, "", timeout=60)
+            first_pub.append((time.perf_counter() - t0) * 1000)
+            s = svc.wait_for(ctx, "", timeout=60, previews=True)
+            if s is not None:
+                ready.append((time.perf_counter() - t0) * 1000)
+        # the person's view: an ideal user typing with a dwell pause between selections, so the
+        # service speculates like it would on the board (hits are served from the cache)
+        flow: list[float] = []
+        spec0 = svc.speculated
+        for sentence in LATENCY_SENTENCES[:3]:
+            target = sentence.split()
+            ctx, typed, i = "", "", 0
+            while i < len(target) and len(flow) < n:
+                t0 = time.perf_counter()
+                svc.request(ctx, typed)
+                sug = svc.wait_for(ctx, typed, timeout=60)
+                flow.append((time.perf_counter() - t0) * 1000)
+                time.sleep(dwell_s)
+                if sug is None:
+                    break
+                hit = next((w for w in sug.words if w.lower() == target[i]), None)
+                if hit is not None:
+                    ctx, typed, i = ctx + hit + " ", "", i + 1
+                elif len(typed) < len(target[i]):
+                    typed += target[i][len(typed)]
+                else:
+                    ctx, typed, i = ctx + typed + " ", "", i + 1
+        return {
+            "model_dir": str(model_dir),
+            "user_flow_p50_ms": round(percentile(flow, 50), 1),
+            "user_flow_p95_ms": round(percentile(flow, 95), 1),
+            "user_flow_requests": len(flow),
+            "user_flow_speculated": svc.speculated - spec0,
+            "first_suggestions_s": round(first_s, 2),
+            "warm_p50_ms": round(percentile(warm, 50), 1),
+            "warm_p95_ms": round(percentile(warm, 95), 1),
+            "warm_cpu_p50_ms": round(percentile(warm_cpu, 50), 1),
+            "warm_words_only_p50_ms": round(percentile(words_only, 50), 1),
+            "warm_words_only_p95_ms": round(percentile(words_only, 95), 1),
+            "next_word_p50_ms": round(percentile(next_word, 50), 1),
+            "next_word_p95_ms": round(percentile(next_word, 95), 1),
+            "cold_p50_ms": round(percentile(cold, 50), 1),
+            "cold_p95_ms": round(percentile(cold, 95), 1),
+            "service_first_result_p50_ms": round(percentile(first_pub, 50), 1),
+            "previews_ready_p50_ms": round(percentile(ready, 50), 1),
+            "previews_ready_p95_ms": round(percentile(ready, 95), 1),
+            "requests": len(warm) + len(next_word) + len(cold),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "load_average": round(__import__("os").getloadavg()[0], 2),
+        }
+    finally:
+        svc.close()

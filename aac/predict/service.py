@@ -1,0 +1,280 @@
+"""Background prediction service: the board never waits for the model.
+
+One worker thread owns the engine (ONNX sessions and the KV cache are not shared across threads).
+``request()`` only stores the newest (context, prefix) and wakes the worker: the newest request
+wins, and an older one still running is cancelled between decode steps. Each result is tagged
+with its context; the service publishes the words as soon as they are known, then words + endings,
+then the same Suggestions again with previews filled. While the person dwells, it speculatively
+computes the likely next requests (each shown word picked, the likeliest next letters) into the
+predictor's cache, so the next request is usually answered without a model call. Speculation
+stops as soon as a real request (or learning) arrives. ``learn()`` is queued and runs when no
+request is waiting.
+
+Model missing or broken: ``.error`` holds a clear message, ``.ready`` stays False, nothing raises;
+the board keeps its keyboard.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from aac.predict.engine import Cancelled
+from aac.predict.types import Suggestions
+
+log = logging.getLogger(__name__)
+
+#: Dev-only fallback used when neither AAC_MODEL_DIR nor the model store gives a model.
+DEV_MODEL_DIR = Path("/tmp/mb/int4")
+
+
+class ModelNotFound(RuntimeError):
+    """No built model anywhere; the message says how to build one."""
+
+
+def find_model_dir(explicit: Path | str | None = None) -> Path:
+    """Where the built model is: explicit path > AAC_MODEL_DIR > model store > dev fallback."""
+    if explicit:
+        p = Path(explicit)
+        if not (p / "model.onnx").exists():
+            raise ModelNotFound(f"{p} holds no model.onnx (run `aac model build`)")
+        return p
+    env = os.environ.get("AAC_MODEL_DIR")
+    if env and (Path(env) / "model.onnx").exists():
+        return Path(env)
+    problem = "the prediction model is not built; run `aac model build`"
+    try:
+        from aac.predict import model_store
+
+        return Path(model_store.model_dir())
+    except ImportError:
+        pass
+    except Exception as exc:  # noqa: BLE001 - ModelMissing and friends: keep the message
+        problem = str(exc)
+    if (DEV_MODEL_DIR / "model.onnx").exists() and not os.environ.get("AAC_NO_DEV_MODEL"):
+        log.warning("using the development model at %s (%s)", DEV_MODEL_DIR, problem)
+        return DEV_MODEL_DIR
+    raise ModelNotFound(problem)
+
+
+def open_learner(profile_dir: Path | None, enabled: bool = True) -> Any:
+    """The per-user Learner, or None if the learning package is missing or fails to open."""
+    if not enabled:
+        return None
+    try:
+        from aac.predict.learn import Learner  # type: ignore[attr-defined]
+
+        return Learner.open(profile_dir, enabled=enabled)
+    except Exception as exc:  # noqa: BLE001 - suggestions work without learning
+        log.warning("learning unavailable: %s", exc)
+        return None
+
+
+def predictor_settings_from(settings: Any) -> Any:
+    """Map profile Settings (or a dict) onto PredictorSettings; unknown fields are ignored."""
+    from aac.predict.suggest import PredictorSettings
+
+    ps = PredictorSettings()
+    if settings is None:
+        return ps
+    get = settings.get if isinstance(settings, dict) else (lambda k, d=None: getattr(settings, k, d))
+    pf = get("profanity_filter", None)
+    if pf is not None:
+        ps.profanity_filter = bool(pf)
+    return ps
+
+
+class PredictionService:
+    """Runs a Predictor on a worker thread (see module docstring)."""
+
+    def __init__(self, predictor_factory: Any, previews: bool = True, early_words: bool = True, speculate: bool = True) -> None:
+        self._factory = predictor_factory
+        self._speculate = speculate
+        self.speculated = 0
+        self._previews = previews
+        self._early_words = early_words
+        self._cv = threading.Condition()
+        self._pending: tuple[str, str, int] | None = None
+        self._seq = 0
+        self._learn: deque[str] = deque()
+        self._latest: Suggestions | None = None
+        self._busy = False
+        self._latest_complete = False
+        self.current: tuple[str, str] | None = None  # the request being computed (tests/benchmarks)
+        self._closed = False
+        self.ready = False
+        self.error: str | None = None
+        self.predictor: Any = None
+        self.started_at = time.monotonic()
+        self.first_result_s: float | None = None
+        self.cancelled = 0  # requests abandoned because a newer one arrived (for tests/benchmarks)
+        #: (context, prefix, with previews, seconds since start) of each publication, newest last
+        self.published: deque[tuple[str, str, bool, float]] = deque(maxlen=200)
+        self._thread = threading.Thread(target=self._main, name="prediction", daemon=True)
+        self._thread.start()
+
+    # --- caller side (any thread, never blocks on the model) -----------------------------
+    def request(self, context: str, prefix: str) -> None:
+        with self._cv:
+            self._seq += 1
+            self._pending = (context, prefix, self._seq)
+            self._cv.notify_all()
+
+    def latest(self) -> Suggestions | None:
+        return self._latest
+
+    def learn(self, sentence: str) -> None:
+        with self._cv:
+            self._learn.append(sentence)
+            self._cv.notify_all()
+
+    def record_choice(self, context: str, prefix: str, picked: str | None) -> None:
+        """Optional: tell the learner what was picked for the shown suggestions (async)."""
+        with self._cv:
+            self._learn.append(("__choice__", context, prefix, picked))  # type: ignore[arg-type]
+            self._cv.notify_all()
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not self.ready and self.error is None:
+            time.sleep(0.01)
+        return self.ready
+
+    def wait_for(self, context: str, prefix: str, timeout: float = 10.0, previews: bool = False) -> Suggestions | None:
+        """Block until words + endings for (context, prefix) are published (for CLI/tests, not the UI).
+
+        A words-only early publication does not count; ``previews=True`` waits for previews too.
+        """
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            s = self._latest
+            if s is not None and self._latest_complete and s.matches(context, prefix.strip()) and (not previews or s.previews):
+                return s
+            if self.error:
+                return None
+            time.sleep(0.003)
+        return None
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no request or learning is waiting (for CLI/tests, not the UI)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.error or (self.ready and self._pending is None and not self._learn and not self._busy):
+                return True
+            time.sleep(0.005)
+        return False
+
+    def close(self) -> None:
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+        self._thread.join(timeout=5)
+
+    # --- worker -------------------------------------------------------------------------------
+    def _stale(self, seq: int) -> bool:
+        p = self._pending
+        return self._closed or (p is not None and p[2] != seq)
+
+    def _main(self) -> None:
+        try:
+            self.predictor = self._factory()
+            self.ready = True
+        except Exception as exc:  # noqa: BLE001 - the board keeps the keyboard
+            self.error = f"word prediction unavailable: {exc}"
+            log.error(self.error)
+            return
+        while True:
+            with self._cv:
+                while not self._closed and self._pending is None and not self._learn:
+                    self._cv.wait()
+                if self._closed:
+                    return
+                job = self._pending
+                learn_item = self._learn.popleft() if job is None and self._learn else None
+                self._busy = True
+            try:
+                if job is not None:
+                    self._serve(job)
+                elif learn_item is not None:
+                    self._do_learn(learn_item)
+            finally:
+                self._busy = False
+
+    def _serve(self, job: tuple[str, str, int]) -> None:
+        context, prefix, seq = job
+        self.current = (context, prefix)
+
+        def cancel() -> bool:
+            return self._stale(seq)
+
+        try:
+            def early(words_only: Suggestions) -> None:
+                if not cancel():
+                    self._publish(words_only, complete=False)
+
+            sug = self.predictor.suggest(context, prefix, cancel=cancel, on_words=early if self._early_words else None)
+            if cancel():
+                raise Cancelled()
+            self._publish(sug)
+            if self._previews:
+                sug2 = self.predictor.with_previews(context, prefix, cancel=cancel)
+                if not cancel():
+                    self._publish(sug2)
+            if self._speculate and not cancel():
+                # while the person dwells, fill the cache with the likely next requests
+                try:
+                    self.speculated += self.predictor.speculate(context, prefix, cancel=lambda: cancel() or bool(self._learn))
+                except Cancelled:
+                    pass  # a real request arrived: speculation simply stops
+        except Cancelled:
+            self.cancelled += 1
+        except Exception as exc:  # noqa: BLE001 - one bad request must not kill the worker
+            log.exception("prediction failed for %r/%r: %s", context, prefix, exc)
+        finally:
+            self.current = None
+            with self._cv:
+                if self._pending is not None and self._pending[2] == seq:
+                    self._pending = None
+
+    def _publish(self, sug: Suggestions, complete: bool = True) -> None:
+        self._latest_complete = complete
+        self._latest = sug
+        self.published.append((sug.context, sug.prefix, bool(sug.previews), time.monotonic() - self.started_at))
+        if self.first_result_s is None:
+            self.first_result_s = time.monotonic() - self.started_at
+
+    def _do_learn(self, item: Any) -> None:
+        try:
+            if isinstance(item, tuple) and item and item[0] == "__choice__":
+                self.predictor.record_choice(item[1], item[2], item[3])
+            else:
+                self.predictor.learn(item)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("learning failed: %s", exc)
+
+
+def create_service(profile_dir: Path | None, settings: Any = None, model_dir: Path | str | None = None, previews: bool = True) -> PredictionService:
+    """Start a service; the model loads on the worker thread (``.ready`` / ``.error`` tell how it went)."""
+
+    def factory() -> Any:
+        from aac.predict.suggest import Predictor
+
+        path = find_model_dir(model_dir)
+        learning = True
+        if settings is not None:
+            le = settings.get("learning_enabled", True) if isinstance(settings, dict) else getattr(settings, "learning_enabled", True)
+            learning = bool(le)
+        learner = open_learner(Path(profile_dir) if profile_dir else None, enabled=learning)
+        try:
+            return Predictor.from_model_dir(path, predictor_settings_from(settings), learner=learner)
+        except FileNotFoundError as exc:
+            raise ModelNotFound(str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001 - corrupt model: say so and how to fix
+            raise ModelNotFound(f"the model at {path} could not be loaded ({type(exc).__name__}: {exc}); rebuild it with `aac model build`") from exc
+
+    return PredictionService(factory, previews=previews)

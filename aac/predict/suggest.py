@@ -1,0 +1,721 @@
+"""Words, sentence endings, previews and chunks from the engine: the Predictor.
+
+How one request is answered (all rows of a step run as one batch on the forked context KV):
+
+1. **Context**: lead text (a few made-up AAC-style messages, so the first word of a sentence is
+   not a random web word) + the person's text, truecased, prefilled once and reused.
+2. **Words**: a small beam over word tokens. Step 0 takes the word-start tokens consistent with
+   the typed prefix (mid-word and multi-token prefixes: a token may cover the prefix or be a
+   strict piece of it, then the next token must carry on). A hypothesis that covers the prefix
+   becomes a finished word with score ``log P(tokens) + log P(word ends here)`` and may also be
+   extended by continuation tokens. Extensions whose score is already below the fifth word are
+   pruned. Words are filtered, deduplicated case-insensitively (probabilities summed), cased.
+3. **Endings**: the top words are continued greedily to . ! ? or a newline (at most
+   ``max_ending_tokens``), so the 3 endings start with different words by construction.
+4. **Previews** (background, after the first answer is out): for every shown word, the greedy
+   continuations from its best next tokens. They are cached with the request, so asking for a
+   preview that is ready costs no model call.
+5. **Chunks** (optional, measured): the leading words of an ending while every token is
+   confident (probability >= ``chunk_min_prob``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from aac.predict.engine import Cancelled, CancelCheck, ContextState, Engine, Rows
+from aac.predict.filters import at_sentence_start, case_word, truecase_context, valid_ending, valid_word
+from aac.predict.tokens import Vocab
+from aac.predict.types import Suggestions
+
+log = logging.getLogger(__name__)
+
+#: Made-up everyday messages (not from any corpus): they tell the tiny LM what kind of text follows.
+LEAD_LINES = [
+    "Can you help me sit up, please?",
+    "I would like a drink of water.",
+    "Thank you for coming to see me today.",
+    "My back hurts, can you move the pillow?",
+    "What time is the doctor coming?",
+    "I love you.",
+    "Please turn the TV on.",
+    "I am tired and I want to go to bed.",
+    "Where are my glasses?",
+    "Could you call my daughter and ask her to visit?",
+    "I don't feel well today.",
+    "Yes, that's right.",
+    "No, I don't want that.",
+    "Good morning, how did you sleep?",
+    "It's too cold in here, can you close the window?",
+    "I'd like to listen to some music.",
+]
+
+FRAMINGS = ("plain", "chat", "none")
+
+
+@dataclass
+class PredictorSettings:
+    """Knobs (defaults are the measured best; see `aac bench ks`)."""
+
+    n_words: int = 5
+    n_endings: int = 3
+    max_ending_tokens: int = 12
+    beam: int = 10
+    max_word_tokens: int = 5
+    ending_rows: int = 3  # words continued in the foreground to make the endings
+    previews_per_word: int = 2
+    chunks: bool = True  # measured: +0.6 KS points on 40 dev sentences (6 chunk hits)
+    chunk_min_prob: float = 0.6
+    profanity_filter: bool = True
+    framing: str = "plain"
+    lead_lines: int = 8
+    truecase: bool = True
+    max_context_chars: int = 300
+
+
+@dataclass
+class _Word:
+    text: str  # as the model spelled it
+    score: float  # log P(word, ends)
+    logp: float  # log P(tokens)
+    rows: Rows  # rows object holding its KV
+    row: int
+    next_lp: np.ndarray  # log-probs of the token after the word
+    tokens: tuple[int, ...] = ()
+
+
+@dataclass
+class _Search:
+    """What one request computed; kept so previews can continue the same rows later."""
+
+    context: str
+    prefix: str
+    sentence_start: bool
+    words: list[str]  # shown (cased)
+    model_words: list[str]  # as the model spelled them (same order)
+    scores: list[float]
+    rows: Rows | None  # one row per shown word
+    next_lp: list[np.ndarray]
+    endings_by_word: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    suggestions: Suggestions | None = None
+    previews_done: bool = False
+    refs: list[tuple[Rows, int]] = field(default_factory=list)  # KV row of each shown word
+    logps: list[float] = field(default_factory=list)  # log P(word tokens)
+    model_text: str = ""
+    letter_mass: dict[str, float] = field(default_factory=dict)  # word -> score, all candidates
+
+
+@dataclass
+class _Ending:
+    text: str  # head word + tail
+    score: float  # head log-prob + tail log-prob
+    complete: bool
+    probs: list[float]
+    pieces: list[str]
+    delta: float = 0.0  # tail log-prob only (what the cache keeps)
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest values, best first (argpartition: no full sort of 49k)."""
+    k = min(k, len(values))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < len(values):
+        idx = np.argpartition(-values, k - 1)[:k]
+    else:
+        idx = np.arange(len(values))
+    return idx[np.argsort(-values[idx], kind="stable")]
+
+
+class Predictor:
+    """5 words + 3 endings (+ previews, chunks) for (context, prefix); learns if a learner is given."""
+
+    #: Finished requests kept (speculative ones included); a hit costs no model call.
+    CACHE_SIZE = 48
+
+    def __init__(self, engine: Engine, settings: PredictorSettings | None = None, learner: Any = None) -> None:
+        self.engine = engine
+        self.settings = settings or PredictorSettings()
+        self.vocab = _vocab_for(engine.model_dir / "tokenizer.json", engine.vocab_size)
+        self.learner = learner
+        self._last: _Search | None = None
+        self._searches: OrderedDict[tuple[str, str], _Search] = OrderedDict()
+        self._cache_ctx = ""
+        self._end_cache: dict[tuple[str, int], tuple[str, float, bool, list[float], list[str]]] = {}
+        self._learner_failed = False
+        self._cont_ids = np.flatnonzero(self.vocab.cont)
+        self._noncont = ~self.vocab.cont
+        self._bad_first = self.vocab.cont | ~self.vocab.valid  # after a word: not a continuation
+        for i in engine.eos_ids:
+            if 0 <= i < len(self._bad_first):
+                self._bad_first[i] = False  # a message may end right after the word
+
+    @classmethod
+    def from_model_dir(cls, model_dir: Path | str, settings: PredictorSettings | None = None, learner: Any = None, threads: int | None = None) -> "Predictor":
+        return cls(Engine(model_dir, threads=threads), settings, learner)
+
+    # --- prompt -------------------------------------------------------------------------
+    def lead_text(self) -> str:
+        s = self.settings
+        lines = LEAD_LINES[: s.lead_lines]
+        if s.framing == "none":
+            return "\n"
+        body = "\n".join(lines) + "\n"
+        if s.framing == "chat":
+            return (
+                "<|im_start|>system\nYou write short everyday messages for a person who speaks with a"
+                " communication device.<|im_end|>\n<|im_start|>user\nWrite a message.<|im_end|>\n"
+                "<|im_start|>assistant\n" + body
+            )
+        return body
+
+    def _model_context(self, context: str) -> tuple[str, str]:
+        """(text fed to the model, first-token kind: "space" or "line")."""
+        ctx = context.rstrip(" \t")
+        if len(ctx) > self.settings.max_context_chars:
+            cut = ctx[-self.settings.max_context_chars :]
+            ctx = cut[cut.find(" ") + 1 :] if " " in cut else cut
+        if self.settings.truecase:
+            ctx = truecase_context(ctx)
+        if not ctx or ctx.endswith("\n"):
+            return self.lead_text() + ctx, "line"
+        return self.lead_text() + ctx, "space"
+
+    # --- words ----------------------------------------------------------------------------
+    def _search_words(self, state: ContextState, prefix: str, kind: str, cancel: CancelCheck | None) -> list[_Word]:
+        s = self.settings
+        eng = self.engine
+        ids, covers = self.vocab.consistent(kind, prefix)
+        if len(ids) == 0:
+            return []
+        lp0 = state.logprobs[ids]
+        order = _top(lp0, s.beam)
+        # live hypothesis: (token ids, text, logp, covered)
+        live: list[tuple[list[int], str, float, bool]] = [
+            ([int(ids[j])], self.vocab.body(int(ids[j])), float(lp0[j]), bool(covers[j])) for j in order if np.isfinite(lp0[j])
+        ]
+        finished: list[_Word] = []
+        rows = Rows.fork(state, len(live)) if live else None
+        for _ in range(s.max_word_tokens):
+            if not live or rows is None:
+                break
+            if cancel is not None and cancel():
+                raise Cancelled()
+            lps = eng.step(rows, np.array([h[0][-1] for h in live]))
+            new: list[tuple[list[int], str, float, bool]] = []
+            parents: list[int] = []
+            for i, (toks, text, logp, covered) in enumerate(live):
+                row_lp = lps[i]
+                if covered:
+                    p_cont = float(np.exp(row_lp[self._cont_ids]).sum())
+                    p_end = math.log(max(1.0 - p_cont, 1e-9))
+                    finished.append(_Word(text, logp + p_end, logp, rows, i, row_lp, tuple(toks)))
+                    cand_ids = self._cont_ids
+                    cand_cov = None
+                else:
+                    remaining = prefix[len(text) :]
+                    cand_ids, cand_cov = self.vocab.consistent("cont", remaining)
+                if len(cand_ids) == 0:
+                    continue
+                clp = row_lp[cand_ids]
+                top = _top(clp, 3)
+                for j in top:
+                    t = int(cand_ids[j])
+                    new.append((toks + [t], text + self.vocab.body(t), logp + float(clp[j]), True if cand_cov is None else bool(cand_cov[j])))
+                    parents.append(i)
+            # prune: an extension can only lose probability, so drop those already below the n-th word
+            bar = self._nth_best(finished, s.n_words + 2)
+            keep = sorted(range(len(new)), key=lambda k: -new[k][2])
+            keep = [k for k in keep if new[k][2] > bar][: s.beam]
+            live = [new[k] for k in keep]
+            rows = rows.select([parents[k] for k in keep]) if keep else None
+        return finished
+
+    @staticmethod
+    def _nth_best(words: list[_Word], n: int) -> float:
+        best: dict[str, float] = {}
+        for w in words:
+            k = w.text.lower()
+            best[k] = max(best.get(k, -1e9), w.score)
+        vals = sorted(best.values(), reverse=True)
+        return vals[n - 1] if len(vals) >= n else -1e9
+
+    def _rank_words(self, found: list[_Word], sentence_start: bool, prefix: str = "", kind: str = "space") -> list[tuple[str, _Word, float]]:
+        """Filter, merge case variants (sum of probabilities), case for display; best first.
+
+        Dropped: junk and (by default) profanity; single letters other than "a"/"I"; the typed
+        prefix itself (choosing it saves nothing, a longer word may); and words reached through
+        a token split the tokenizer would never produce (" xy"+"lophon" is not "xylophone":
+        such paths confuse the model and yield half words like "xylophon").
+        """
+        merged: dict[str, tuple[_Word, float]] = {}
+        lead = " " if kind == "space" else ""
+        for w in found:
+            if not valid_word(w.text, self.settings.profanity_filter):
+                continue
+            low = w.text.lower()
+            if len(low) == 1 and low not in ("a", "i") and not low.isdigit():
+                continue
+            if prefix and len(prefix) >= 2 and low == prefix.lower():
+                continue
+            if w.tokens and tuple(self.engine.encode(lead + w.text)) != w.tokens:
+                continue
+            k = w.text.lower()
+            if k in merged:
+                best, total = merged[k]
+                total = float(np.logaddexp(total, w.score))
+                merged[k] = (w if w.score > best.score else best, total)
+            else:
+                merged[k] = (w, w.score)
+        ranked = sorted(merged.values(), key=lambda bt: -bt[1])
+        return [(case_word(b.text, sentence_start), b, total) for b, total in ranked]
+
+    # --- endings -----------------------------------------------------------------------
+    def _continue(self, rows: Rows, first_lp: list[np.ndarray], heads: list[str], head_scores: list[float], branch: list[int], cancel: CancelCheck | None) -> list[_Ending]:
+        """Greedy continuation of each row to the end of the sentence.
+
+        ``branch[i]`` picks the i-th best first token after the word (0 = greedy).
+        """
+        s = self.settings
+        n = rows.size
+        texts = [""] * n
+        scores = list(head_scores)
+        probs: list[list[float]] = [[] for _ in range(n)]
+        pieces: list[list[str]] = [[] for _ in range(n)]
+        done = [False] * n
+        complete = [False] * n
+        lp = np.stack(first_lp)
+        active = list(range(n))  # original row index of each current batch row
+        cur = rows
+        for step in range(s.max_ending_tokens):
+            toks = []
+            for bi, oi in enumerate(active):
+                row = lp[bi].copy()
+                if step == 0:
+                    row[self._bad_first] = -np.inf
+                else:
+                    row[~self.vocab.valid] = -np.inf
+                    for e in self.engine.eos_ids:
+                        if e < len(row):
+                            row[e] = lp[bi][e]
+                if step == 0 and branch[oi] > 0:
+                    t = int(_top(row, branch[oi] + 1)[branch[oi]])
+                else:
+                    t = int(np.argmax(row))
+                toks.append(t)
+                scores[oi] += float(lp[bi][t])
+                probs[oi].append(float(np.exp(lp[bi][t])))
+                text = self.vocab.text[t] if t < len(self.vocab.text) else None
+                if t in self.engine.eos_ids or not text:
+                    done[oi] = True
+                    complete[oi] = True
+                    pieces[oi].append("")
+                    continue
+                cut = min((text.find(c) for c in ".!?\n" if c in text), default=-1)
+                if cut >= 0:
+                    piece = text[: cut + 1] if text[cut] != "\n" else text[:cut]
+                    texts[oi] += piece
+                    pieces[oi].append(piece)
+                    done[oi] = True
+                    complete[oi] = True
+                else:
+                    texts[oi] += text
+                    pieces[oi].append(text)
+            still = [bi for bi, oi in enumerate(active) if not done[oi]]
+            if not still or step == s.max_ending_tokens - 1:
+                break
+            if cancel is not None and cancel():
+                raise Cancelled()
+            if len(still) < len(active):
+                cur = cur.select(still)
+                toks = [toks[bi] for bi in still]
+                active = [active[bi] for bi in still]
+            lp = self.engine.step(cur, np.array(toks))
+        out = []
+        for i in range(n):
+            out.append(_Ending(heads[i] + texts[i].rstrip(), scores[i], complete[i], probs[i], pieces[i], scores[i] - head_scores[i]))
+        return out
+
+    def _clean_ending(self, e: _Ending) -> str | None:
+        text = re.sub(r"\s+", " ", e.text).strip()
+        if not e.complete:
+            # an unfinished ending is cut back to its last whole word
+            m = re.match(r"^(.*[A-Za-z0-9'])\W*\s\S*$", text)
+            text = m.group(1) if m else text
+        text = text.rstrip(" ,;:-")
+        if not valid_ending(text, self.settings.profanity_filter):
+            return None
+        return text
+
+    @staticmethod
+    def _norm(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+
+    def _chunk_of(self, e: _Ending, head: str) -> str | None:
+        """Leading words of an ending while every token is confident (>= chunk_min_prob)."""
+        text = head
+        last_whole = None
+        for p, piece in zip(e.probs, e.pieces):
+            if not piece:
+                break
+            if piece[:1] in (" ",) or not piece[:1].isalnum():
+                last_whole = text  # the words so far are complete
+            if p < self.settings.chunk_min_prob or not piece[:1] == " " and not piece[:1].isalnum() and piece[:1] != "'":
+                break
+            text += piece
+        if last_whole is None:
+            return None
+        chunk = last_whole.strip()
+        if len(chunk.split()) < 2 or not valid_ending(chunk, self.settings.profanity_filter):
+            return None
+        return chunk
+
+    def _endings_for(self, search: _Search, idx: list[int], branch: list[int], cancel: CancelCheck | None) -> list[_Ending]:
+        """Endings for shown words ``idx`` (first token choice ``branch``), cached per context.
+
+        The continuation after a word does not depend on the typed prefix, so when the person
+        types one more letter and the same word is still shown, its ending costs nothing.
+        """
+        if self._cache_ctx != search.model_text:
+            self._cache_ctx = search.model_text
+            self._end_cache = {}
+        out: list[_Ending | None] = []
+        todo: list[int] = []
+        for j, (i, b) in enumerate(zip(idx, branch)):
+            hit = self._end_cache.get((search.model_words[i], b))
+            if hit is None:
+                out.append(None)
+                todo.append(j)
+            else:
+                tail, delta, complete, probs, pieces = hit
+                out.append(_Ending(search.words[i] + tail, search.logps[i] + delta, complete, probs, pieces, delta))
+        if todo:
+            rows = _stack_rows([search.refs[idx[j]] for j in todo])
+            heads = [search.words[idx[j]] for j in todo]
+            ends = self._continue(rows, [search.next_lp[idx[j]] for j in todo], heads, [search.logps[idx[j]] for j in todo], [branch[j] for j in todo], cancel)
+            for j, e in zip(todo, ends):
+                i = idx[j]
+                self._end_cache[(search.model_words[i], branch[j])] = (e.text[len(search.words[i]):], e.delta, e.complete, e.probs, e.pieces)
+                out[j] = e
+        return [e for e in out if e is not None]
+
+    # --- public API ---------------------------------------------------------------------
+    def suggest(self, context: str, prefix: str, cancel: CancelCheck | None = None, on_words: Callable[[Suggestions], None] | None = None) -> Suggestions:
+        """Words and endings for what the person has written (no previews yet).
+
+        ``on_words`` (optional) receives the words alone as soon as they are known, before the
+        endings are decoded, so the board can show them one step earlier.
+        """
+        t0 = time.perf_counter()
+        s = self.settings
+        prefix = prefix.strip()
+        hit = self._searches.get((context, prefix))
+        if hit is not None and hit.suggestions is not None:
+            self._searches.move_to_end((context, prefix))
+            self._last = hit
+            done = replace(hit.suggestions, latency_ms=(time.perf_counter() - t0) * 1000)
+            if on_words is not None:
+                on_words(replace(done, endings=[], previews={}, chunks=[]))
+            return done
+        text, kind = self._model_context(context)
+        state = self.engine.prefill(self.engine.encode(text), cancel=cancel)
+        sentence_start = at_sentence_start(context)
+        found = self._search_words(state, prefix, kind, cancel)
+        ranked = self._rank_words(found, sentence_start, prefix, kind)
+        chosen = self._learner_words(context, prefix, ranked, state, kind, sentence_start)
+        words_out = [c[0] for c in chosen]
+        search = _Search(context, prefix, sentence_start, words_out, [c[1].text for c in chosen], [c[2] for c in chosen], None, [c[1].next_lp for c in chosen])
+        search.refs = [(c[1].rows, c[1].row) for c in chosen]
+        search.logps = [c[1].logp for c in chosen]
+        search.model_text = text
+        search.letter_mass = {w: total for w, _, total in ranked[:40]}
+        if on_words is not None:
+            on_words(Suggestions(context, prefix, list(words_out), [], {}, [], (time.perf_counter() - t0) * 1000))
+        endings: list[str] = []
+        chunks: list[str] = []
+        if chosen and s.n_endings > 0:
+            cand: list[tuple[float, str, int]] = []
+            start, k = 0, min(s.ending_rows, len(chosen))
+            while start < k:
+                # normally the top ``ending_rows`` words; if some of their endings were junk or
+                # duplicates, the next words are continued too, so there are 3 when possible
+                ends = self._endings_for(search, list(range(start, k)), [0] * (k - start), cancel)
+                for i, e in zip(range(start, k), ends):
+                    t = self._clean_ending(e)
+                    if t:
+                        search.endings_by_word.setdefault(words_out[i], []).append((t, e.score))
+                        cand.append((e.score + (0.0 if e.complete else -5.0), t, i))
+                    if s.chunks:
+                        c = self._chunk_of(e, words_out[i])
+                        if c and self._norm(c) != self._norm(t or "") and c not in chunks:
+                            chunks.append(c)
+                distinct = {self._norm(t) for _, t, _ in cand}
+                start, k = k, min(len(chosen), k + max(0, s.n_endings - len(distinct)))
+            cand.sort(key=lambda x: -x[0])
+            seen: set[str] = set()
+            for _, t, _ in cand:
+                if self._norm(t) not in seen:
+                    seen.add(self._norm(t))
+                    endings.append(t)
+            endings = endings[: s.n_endings]
+        endings = self._learner_endings(context, prefix, endings, sentence_start)
+        sugg = Suggestions(context, prefix, words_out, endings, {}, chunks, (time.perf_counter() - t0) * 1000)
+        search.suggestions = sugg
+        self._remember(search)
+        return sugg
+
+    def _remember(self, search: _Search) -> None:
+        """Cache a finished search; only the newest keeps its KV rows (memory stays bounded)."""
+        for other in self._searches.values():
+            other.refs = []
+            other.next_lp = []
+        key = (search.context, search.prefix)
+        self._searches[key] = search
+        self._searches.move_to_end(key)
+        while len(self._searches) > self.CACHE_SIZE:
+            self._searches.popitem(last=False)
+        self._last = search
+
+    def with_previews(self, context: str, prefix: str, cancel: CancelCheck | None = None) -> Suggestions:
+        """The same Suggestions with ``previews`` filled (computes them once, then cached)."""
+        key = (context, prefix.strip())
+        last = self._searches.get(key)
+        if last is not None and not last.previews_done and not last.refs and last.words:
+            del self._searches[key]  # its KV rows were freed: compute it again
+            last = None
+        if last is None or last.suggestions is None:
+            self.suggest(context, prefix, cancel)
+            last = self._searches.get(key)
+        assert last is not None and last.suggestions is not None
+        if last.previews_done:
+            return last.suggestions
+        s = self.settings
+        idx: list[int] = []
+        branch: list[int] = []
+        for i, _w in enumerate(last.words):
+            for b in range(1 if i < s.ending_rows else 0, s.previews_per_word):
+                idx.append(i)
+                branch.append(b)
+        if idx:
+            ends = self._endings_for(last, idx, branch, cancel)
+            for i, e in zip(idx, ends):
+                t = self._clean_ending(e)
+                if t:
+                    last.endings_by_word.setdefault(last.words[i], []).append((t, e.score))
+        previews: dict[str, list[str]] = {}
+        for w in last.words:
+            seen: set[str] = set()
+            lst = []
+            for t, _ in sorted(last.endings_by_word.get(w, []), key=lambda x: -x[1]):
+                if self._norm(t) not in seen:
+                    seen.add(self._norm(t))
+                    lst.append(t)
+            previews[w] = lst
+        last.suggestions = replace(last.suggestions, previews=previews)
+        last.previews_done = True
+        last.refs = []  # free the KV rows and distributions (the cache keeps only text)
+        last.next_lp = []
+        return last.suggestions
+
+    def preview(self, context: str, prefix: str, word: str) -> list[str] | None:
+        """Endings that start with ``word`` if already computed; never calls the model."""
+        last = self._searches.get((context, prefix.strip()))
+        if last is None or last.suggestions is None:
+            return None
+        got = last.suggestions.previews.get(word)
+        if got is None and word in last.endings_by_word:
+            got = [t for t, _ in sorted(last.endings_by_word[word], key=lambda x: -x[1])]
+        return got
+
+    # --- learning -----------------------------------------------------------------------
+    def _learner_call(self, name: str, *args: Any) -> Any:
+        if self.learner is None or self._learner_failed:
+            return None
+        try:
+            return getattr(self.learner, name)(*args)
+        except Exception as exc:  # noqa: BLE001 - a broken learner must never break suggestions
+            log.warning("learner.%s failed, learning disabled for this session: %s", name, exc)
+            self._learner_failed = True
+            return None
+
+    def _learner_words(self, context: str, prefix: str, ranked: list[tuple[str, _Word, float]], state: ContextState, kind: str, sentence_start: bool) -> list[tuple[str, _Word, float]]:
+        """The shown words: the model's best, reranked with the person's own words if learning is on.
+
+        A word only the person uses (not in the model's list) gets its KV row by a forced decode
+        of its tokens, so its endings and previews work like any other word's.
+        """
+        s = self.settings
+        if self.learner is None or self._learner_failed:
+            return ranked[: s.n_words]
+        from aac.predict.types import Candidate
+
+        pool = ranked[: s.n_words + 10]
+        lm = [Candidate(w, "word", float(total), i, "lm") for i, (w, _, total) in enumerate(pool)]
+        user = self._learner_call("user_word_candidates", context, prefix, s.n_words) or []
+        order = self._learner_call("rerank", context, prefix, lm + list(user))
+        if not order:
+            return ranked[: s.n_words]
+        by_key = {w.lower(): (w, wd, total) for w, wd, total in pool}
+        out: list[tuple[str, _Word, float]] = []
+        for c in order:
+            if getattr(c, "kind", "word") != "word":
+                continue
+            text = case_word(str(c.text).strip(), sentence_start)
+            key = text.lower()
+            if any(o[0].lower() == key for o in out) or not key.startswith(prefix.lower()):
+                continue
+            if not valid_word(text, s.profanity_filter) or (len(prefix) >= 2 and key == prefix.lower()):
+                continue
+            if key in by_key:
+                out.append(by_key[key])
+            else:
+                forced = self._force_word(state, text, kind)
+                if forced is None:
+                    continue
+                out.append((text, forced, forced.score))
+            if len(out) >= s.n_words:
+                break
+        return out or ranked[: s.n_words]
+
+    def _force_word(self, state: ContextState, word: str, kind: str) -> _Word | None:
+        """Decode a given word after the context (one call) to get its KV row and scores."""
+        toks = self.engine.encode((" " if kind == "space" else "") + word)
+        if not toks:
+            return None
+        rows = Rows.fork(state, 1)
+        logp = float(state.logprobs[toks[0]])
+        lp = None
+        for t in toks:
+            if lp is not None:
+                logp += float(lp[0][t])
+            lp = self.engine.step(rows, np.array([t]))
+        assert lp is not None
+        p_cont = float(np.exp(lp[0][self._cont_ids]).sum())
+        return _Word(word, logp + math.log(max(1.0 - p_cont, 1e-9)), logp, rows, 0, lp[0], tuple(toks))
+
+    def _learner_endings(self, context: str, prefix: str, endings: list[str], sentence_start: bool) -> list[str]:
+        """Merge the person's own sentence endings with the model's (the learner ranks them)."""
+        s = self.settings
+        if self.learner is None or self._learner_failed:
+            return endings
+        from aac.predict.types import Candidate
+
+        user_e = self._learner_call("user_ending_candidates", context, prefix, s.n_endings) or []
+        if not user_e:
+            return endings
+        lm_e = [Candidate(e, "ending", 0.0, i, "lm") for i, e in enumerate(endings)]
+        ranked_e = self._learner_call("rerank", context, prefix, lm_e + list(user_e)) or lm_e
+        out_e: list[str] = []
+        seen_e: set[str] = set()
+        for c in ranked_e:
+            if getattr(c, "kind", "ending") != "ending":
+                continue
+            t = str(c.text).strip()
+            if t and t.lower().startswith(prefix.lower()) and self._norm(t) not in seen_e and valid_ending(t, s.profanity_filter):
+                seen_e.add(self._norm(t))
+                if sentence_start:
+                    t = t[0].upper() + t[1:]
+                out_e.append(t)
+        return out_e[: s.n_endings] or endings
+
+    def record_choice(self, context: str, prefix: str, picked: str | None) -> None:
+        """Tell the learner what was shown for (context, prefix) and what the person picked."""
+        last = self._searches.get((context, prefix.strip()), self._last)
+        if self.learner is None or last is None or last.suggestions is None:
+            return
+        from aac.predict.types import Candidate
+
+        sug = last.suggestions
+        shown = [Candidate(w, "word", float(last.scores[i]) if i < len(last.scores) else 0.0, i, "lm") for i, w in enumerate(sug.words)]
+        shown += [Candidate(e, "ending", 0.0, i, "lm") for i, e in enumerate(sug.endings)]
+        self._learner_call("record_choice", context, prefix, shown, picked)
+
+    def clear_cache(self) -> None:
+        """Forget finished and speculative results (benchmarks measure cold requests this way)."""
+        self._searches.clear()
+        self._end_cache = {}
+        self._cache_ctx = ""
+
+    def learn(self, sentence: str) -> None:
+        if self.learner is not None:
+            self._searches.clear()  # what was learned may change the suggestions
+        self._learner_call("learn_sentence", sentence)
+
+    # --- speculation --------------------------------------------------------------------
+    def guesses(self, context: str, prefix: str, k: int = 5) -> list[tuple[str, str]]:
+        """The requests most likely to follow (context, prefix), best first.
+
+        Picking one of the top words (the board then asks for context + word + " "), or typing
+        the next letter of a word that is not shown (letters ranked by the model's word-start
+        probability mass). Used by the service to fill the cache while the person dwells.
+        """
+        last = self._searches.get((context, prefix.strip()))
+        if last is None or last.suggestions is None:
+            return []
+        out: list[tuple[str, str]] = []
+        words = last.suggestions.words
+        for w in words[:3]:
+            out.append((context + w + " ", ""))
+        letters: dict[str, float] = {}
+        shown = {w.lower() for w in words}
+        for w, sc in last.letter_mass.items():
+            if w.lower() in shown:
+                continue
+            low = w.lower()
+            if len(low) > len(prefix.strip()):
+                ch = low[len(prefix.strip())]
+                letters[ch] = letters.get(ch, 0.0) + math.exp(sc)
+        for ch, _ in sorted(letters.items(), key=lambda kv: -kv[1])[:2]:
+            out.append((context, prefix.strip() + ch))
+        for w in words[3:]:
+            out.append((context + w + " ", ""))
+        seen: set[tuple[str, str]] = set()
+        return [g for g in out if not (g in seen or seen.add(g))][:k]
+
+    def speculate(self, context: str, prefix: str, cancel: CancelCheck | None = None, k: int = 5) -> int:
+        """Compute (with previews) the likely next requests into the cache; returns how many."""
+        done = 0
+        current = self._searches.get((context, prefix.strip()))
+        for ctx, pre in self.guesses(context, prefix, k):
+            if cancel is not None and cancel():
+                break
+            if (ctx, pre) in self._searches:
+                continue
+            self.with_previews(ctx, pre, cancel)
+            done += 1
+        if current is not None:
+            self._searches.move_to_end((current.context, current.prefix))
+            self._last = current
+        return done
+
+
+@functools.lru_cache(maxsize=4)
+def _vocab_for(path: Path, size: int) -> Vocab:
+    """One Vocab per tokenizer file (building it classifies 49k tokens; share it)."""
+    return Vocab(path, size=size)
+
+
+def _stack_rows(items: list[tuple[Rows, int]]) -> Rows:
+    """One batch from rows of different Rows objects (different lengths; right padded)."""
+    lengths = np.array([int(r.lengths[i]) for r, i in items], dtype=np.int64)
+    width = int(lengths.max())
+    first = items[0][0].kv
+    kv = []
+    for layer in range(len(first)):
+        a0 = first[layer]
+        buf = np.zeros((len(items), a0.shape[1], width, a0.shape[3]), dtype=a0.dtype)
+        for j, (r, i) in enumerate(items):
+            n = int(r.lengths[i])
+            buf[j, :, :n] = r.kv[layer][i, :, :n]
+        kv.append(buf)
+    return Rows(kv, lengths)

@@ -1,0 +1,64 @@
+"""The `aac predict --jsonl` contract, on the real `aac` process (other tools depend on it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aac.predict.service import ModelNotFound, find_model_dir
+
+AAC = [sys.executable, "-m", "aac.cli"]
+
+
+def _model_dir() -> Path:
+    try:
+        return find_model_dir()
+    except ModelNotFound as exc:
+        pytest.skip(f"no built model ({exc}); run `aac model build`")
+
+
+@pytest.mark.model
+def test_jsonl_contract_with_malformed_lines(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"context": "I want to ", "prefix": ""}),
+        "this is not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"context": "Can you ", "prefix": "he"}),
+        json.dumps({"learn": "My cat Zorblax likes tuna."}),
+        json.dumps({"context": 5, "prefix": ""}),
+        json.dumps({"hello": "world"}),
+        json.dumps({"context": "", "prefix": ""}),
+    ]
+    env = dict(os.environ, AAC_DATA_DIR=str(tmp_path / "data"))
+    proc = subprocess.run(
+        AAC + ["predict", "--jsonl", "--model-dir", str(_model_dir()), "--profile", str(tmp_path / "profile")],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert len(out) == len(lines)  # exactly one line per request, malformed ones included
+    ok = [out[0], out[3], out[7]]
+    for r in ok:
+        assert len(r["words"]) == 5 and len(r["endings"]) == 3, r
+        assert isinstance(r["previews"], dict) and set(r["previews"]) == set(r["words"])
+    assert all(w.lower().startswith("he") for w in out[3]["words"])
+    assert all(e.lower().startswith("he") for e in out[3]["endings"])
+    assert all(w[0].isupper() for w in out[7]["words"])  # sentence start
+    for i in (1, 2, 5, 6):
+        assert set(out[i]) == {"error"} and out[i]["error"], out[i]
+    assert out[4] == {"ok": True}
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        AAC + ["predict", "--jsonl", "--model-dir", str(tmp_path)],
+        input='{"context": "", "prefix": ""}\n', capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "aac model build" in proc.stderr
+    assert "Traceback" not in proc.stderr

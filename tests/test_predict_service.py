@@ -1,0 +1,93 @@
+"""The background service: newest request wins, stale ones are cancelled, errors never raise."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from aac.predict.service import ModelNotFound, create_service, find_model_dir
+
+
+def _model_dir() -> Path:
+    try:
+        return find_model_dir()
+    except ModelNotFound as exc:
+        pytest.skip(f"no built model ({exc}); run `aac model build`")
+
+
+@pytest.fixture(scope="module")
+def service():  # noqa: ANN201
+    svc = create_service(None, model_dir=_model_dir())
+    assert svc.wait_ready(60), svc.error
+    yield svc
+    svc.close()
+
+
+@pytest.mark.model
+def test_results_are_tagged_and_previews_follow(service) -> None:  # noqa: ANN001
+    service.request("I would like ", "")
+    s = service.wait_for("I would like ", "", timeout=30)
+    assert s is not None and s.matches("I would like ", "")
+    assert len(s.words) == 5 and len(s.endings) == 3
+    full = service.wait_for("I would like ", "", timeout=30, previews=True)
+    assert full is not None and set(full.previews) == set(full.words)
+    assert full.words == s.words  # same suggestions, previews filled in
+
+
+@pytest.mark.model
+def test_newest_request_wins_and_stale_ones_are_cancelled(service) -> None:  # noqa: ANN001
+    before = service.cancelled
+    # a long fresh context keeps the worker busy for a while...
+    old_ctx = "This is a long message about my appointment with the doctor next week and the bus " * 3
+    service.request(old_ctx, "")
+    deadline = time.monotonic() + 20
+    while service.current != (old_ctx, "") and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert service.current == (old_ctx, ""), "the worker never started the first request"
+    for p in ["s", "so", "som"]:  # ...while the person keeps typing
+        service.request("I want ", p)
+    final = service.wait_for("I want ", "som", timeout=30)
+    assert final is not None and all(w.lower().startswith("som") for w in final.words)
+    published = [(c, p) for c, p, _, _ in service.published]
+    assert (old_ctx, "") not in published  # stopped between decode steps, never shown
+    assert service.cancelled > before
+    assert ("I want ", "s") not in published and ("I want ", "so") not in published  # skipped
+    latest = service.latest()
+    assert latest is not None and latest.matches("I want ", "som")
+
+
+@pytest.mark.model
+def test_learning_is_async_and_changes_suggestions(tmp_path: Path) -> None:
+    svc = create_service(tmp_path / "profile", model_dir=_model_dir())
+    try:
+        assert svc.wait_ready(60), svc.error
+        t0 = time.monotonic()
+        for _ in range(3):
+            svc.learn("My cat Zorblax likes tuna.")
+        assert time.monotonic() - t0 < 0.1  # never blocks the caller
+        if svc.predictor.learner is None:
+            pytest.skip("learning package not available")
+        assert svc.wait_idle(30)
+        svc.request("My cat ", "z")
+        s = svc.wait_for("My cat ", "z", timeout=30)
+        assert s is not None and "zorblax" in [w.lower() for w in s.words]
+    finally:
+        svc.close()
+
+
+def test_missing_model_sets_error_and_never_raises(tmp_path: Path) -> None:
+    svc = create_service(None, model_dir=tmp_path / "nothing-here")
+    try:
+        svc.request("I want ", "")  # no exception, even before/after the load failed
+        deadline = time.monotonic() + 10
+        while svc.error is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not svc.ready
+        assert svc.error and "aac model build" in svc.error
+        assert svc.latest() is None
+        svc.request("I want ", "g")
+        svc.learn("hello")
+    finally:
+        svc.close()
