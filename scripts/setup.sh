@@ -44,7 +44,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.aac-stamp 2>/dev/null)" != "$sta
   echo "$stamp_key" > .venv/.aac-stamp
 fi
 
-# 3. the model (no-op when the cache already holds this recipe's build)
+# 3. the models of every language pack (no-op when the cache already holds each recipe's build)
 if [ "${AAC_SKIP_MODEL:-0}" != 1 ]; then
-  .venv/bin/aac model build --quiet-if-built
+  .venv/bin/aac model build --all-languages --quiet-if-built
 fi

@@ -304,14 +304,28 @@ def model_info(recipe: Recipe) -> dict:
 # ------------------------------------------------------------------------------------------ CLI
 
 
+def language_recipes() -> list[str]:
+    """The recipes the shipped language packs use (default first), so every pack predicts."""
+    from aac.language import available_languages, load_language
+
+    names = [DEFAULT_RECIPE]
+    for code in available_languages():
+        model = load_language(code).model
+        if model not in names:
+            names.append(model)
+    return names
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     try:
-        recipe = load_recipe(args.recipe)
-        if is_built(recipe) and not args.force:
-            if not args.quiet_if_built:
-                _say(f"{recipe.name} is already built: {built_dir(recipe)}")
-            return 0
-        build_model(recipe)
+        names = language_recipes() if args.all_languages else [args.recipe]
+        for name in names:
+            recipe = load_recipe(name)
+            if is_built(recipe) and not args.force:
+                if not args.quiet_if_built:
+                    _say(f"{recipe.name} is already built: {built_dir(recipe)}")
+                continue
+            build_model(recipe)
         return 0
     except (ModelMissing, BuildFailed) as exc:
         print(f"aac model build: {exc}", file=sys.stderr)
@@ -346,6 +360,7 @@ def register_model_commands(sub: argparse._SubParsersAction) -> None:
     msub = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     b = msub.add_parser("build", help="build the quantized ONNX model into the user cache")
     b.add_argument("--recipe", default=DEFAULT_RECIPE, help="recipe name in models/ (default: %(default)s)")
+    b.add_argument("--all-languages", action="store_true", help="build the model of every language pack")
     b.add_argument("--force", action="store_true", help="rebuild even if the cache has it")
     b.add_argument("--quiet-if-built", action="store_true", help="print nothing when already built")
     b.set_defaults(func=_cmd_build)
