@@ -36,12 +36,16 @@ class GazeSample:
 
 
 def _eye(d: Mapping[str, Any], side: str) -> tuple[float, float] | None:
-    if int(d.get(f"{side}_gaze_point_validity", 0) or 0) != 1:
+    try:
+        # The SDK sends 0/1; a replayed or hand-made trace may hold anything: not 1 = not valid.
+        if int(d.get(f"{side}_gaze_point_validity", 0) or 0) != 1:
+            return None
+    except (TypeError, ValueError, OverflowError):
         return None
     point = d.get(f"{side}_gaze_point_on_display_area")
     try:
         x, y = float(point[0]), float(point[1])  # type: ignore[index]
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
         return None
     if not (math.isfinite(x) and math.isfinite(y)):
         return None
@@ -53,9 +57,13 @@ def from_tobii_dict(d: Mapping[str, Any]) -> GazeSample:
 
     Both eyes valid -> their mean; one eye valid -> that eye with confidence 0.5 (monocular
     data is noisier); neither -> an invalid sample (a blink or tracking loss).
-    ``system_time_stamp`` is in microseconds.
+    ``system_time_stamp`` is in microseconds. Never raises: a time that is not a number gives a
+    NaN time, which the dwell engine ignores (bad data must never crash the board or fire a tile).
     """
-    t = float(d.get("system_time_stamp", 0)) / 1e6
+    try:
+        t = float(d.get("system_time_stamp", 0)) / 1e6
+    except (TypeError, ValueError, OverflowError):
+        t = math.nan
     left, right = _eye(d, "left"), _eye(d, "right")
     if left and right:
         return GazeSample(t, (left[0] + right[0]) / 2, (left[1] + right[1]) / 2, True, 1.0)

@@ -340,7 +340,8 @@ class FailoverSource(GazeSource):
     def poll(self) -> list[GazeSample]:
         now = self._clock()
         if self._current is None:
-            return [invalid(now)]
+            self._last_t = max(now, self._last_t)
+            return [invalid(self._last_t)]
         try:
             raw = self._current.poll()
         except Exception as exc:  # noqa: BLE001 - a crashing device is a lost device
@@ -395,5 +396,7 @@ class FailoverSource(GazeSource):
                 else:
                     self._advance(reason=f"{name} had no valid gaze for {gap:.1f} s")
             if not out or out[-1].valid:
-                out.append(invalid(max(now, self._last_t)))
+                # The marker carries the latest time so far, and later samples never go below it.
+                self._last_t = max(now, self._last_t)
+                out.append(invalid(self._last_t))
         return out
