@@ -96,12 +96,30 @@ def has_glyphs(path: Path | None, text: str) -> bool:
     return not any(_char_is_tofu(path, c) for c in chars)
 
 
-@lru_cache(maxsize=256)
+_FONTS: dict[tuple[int, Path | None], pygame.font.Font] = {}
+
+
 def get_font(size: int, path: Path | None = None) -> pygame.font.Font:
-    """A cached pygame font of ``size`` pixels (pygame.font must be initialised)."""
+    """A cached pygame font of ``size`` pixels.
+
+    Fonts die with ``pygame.quit()`` (the calibration screen and tests start pygame more than
+    once per process), so a cached font that no longer works drops the whole cache.
+    """
     if not pygame.font.get_init():
         pygame.font.init()
-    return pygame.font.Font(str(path) if path else None, max(6, int(size)))
+        _FONTS.clear()
+    key = (max(6, int(size)), path)
+    font = _FONTS.get(key)
+    if font is not None:
+        try:
+            font.get_height()
+            return font
+        except pygame.error:
+            _FONTS.clear()
+    if len(_FONTS) > 256:
+        _FONTS.clear()
+    font = _FONTS[key] = pygame.font.Font(str(path) if path else None, key[0])
+    return font
 
 
 class FontBook:
@@ -147,3 +165,6 @@ class FontBook:
             surf = self.font(size, like if like is not None else text).render(text, True, color)
             self._render_cache[key] = surf
         return surf
+
+
+get_font.cache_clear = _FONTS.clear  # type: ignore[attr-defined]  # for callers that reset fonts

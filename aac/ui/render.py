@@ -7,6 +7,7 @@ the :class:`~aac.ui.fonts.FontBook`, so a steady frame costs fills and blits onl
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +18,9 @@ import pygame
 from aac.ui.board_state import SlotContent
 from aac.ui.fonts import FontBook
 from aac.ui.geometry import TileBox
+
+#: Upper bound for cached tile images (a full 1920x1080 board is ~8 MB of tiles).
+TILE_CACHE_BYTES = 48 * 1024 * 1024
 
 RGB = tuple[int, int, int]
 
@@ -93,7 +97,10 @@ class Renderer:
         self.regular = FontBook(bold=False)
         self._fit_cache: dict[tuple, tuple[int, list[str]]] = {}
         self._overlay: pygame.Surface | None = None
-        self._tile_cache: dict[tuple, pygame.Surface] = {}
+        # Least recently used tile images, bounded by bytes: the message bar is a big tile whose
+        # text changes every selection, so a count bound alone let memory grow for hours.
+        self._tile_cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        self._tile_cache_bytes = 0
         self._base: pygame.Surface | None = None
         self._base_key: tuple | None = None
         self.base_redraws = 0  # how often the resting board was recomposed (tests, benchmarks)
@@ -215,7 +222,9 @@ class Renderer:
     def tile_image(self, look: tuple) -> pygame.Surface:
         """A tile drawn once and reused every frame until its look changes."""
         img = self._tile_cache.get(look)
-        if img is None:
+        if img is not None:
+            self._tile_cache.move_to_end(look)
+        else:
             w, h, bg, fill, edge, edge_w, text, colour, max_size, max_lines = look
             img = pygame.Surface((w, h))
             img.fill(bg)
@@ -225,9 +234,11 @@ class Renderer:
             pygame.draw.rect(img, edge, rect, width=edge_w, border_radius=radius)
             if text:
                 self.draw_text_centered(img, text, rect, max_size, colour, max_lines)
-            if len(self._tile_cache) > 1500:
-                self._tile_cache.clear()
             self._tile_cache[look] = img
+            self._tile_cache_bytes += w * h * img.get_bytesize()
+            while self._tile_cache_bytes > TILE_CACHE_BYTES and len(self._tile_cache) > 1:
+                _, old = self._tile_cache.popitem(last=False)
+                self._tile_cache_bytes -= old.get_width() * old.get_height() * old.get_bytesize()
         return img
 
     def draw(self, surf: pygame.Surface, view: FrameView) -> None:
