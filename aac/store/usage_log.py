@@ -30,6 +30,7 @@ from __future__ import annotations
 import atexit
 import logging
 import math
+import os
 import queue
 import sqlite3
 import threading
@@ -212,12 +213,16 @@ class UsageLog:
                     ok = self._write(conn, pending)
                     if ok:
                         pending = []
-                    else:
-                        try:
-                            conn.close()
-                        except sqlite3.Error:
-                            pass
-                        conn = None
+                    # Close after every batch: SQLite memory-maps the WAL index (-shm) while a
+                    # connection is open, and a write through that map after the profile became
+                    # read-only or the disk filled kills the whole board with SIGBUS. Closing
+                    # checkpoints and removes -wal/-shm, so a broken disk shows up as a clean
+                    # error at the next open instead.
+                    try:
+                        conn.close()
+                    except sqlite3.Error:
+                        pass
+                    conn = None
                 if pending:
                     next_retry = time.monotonic() + self._retry_s
             for _, event, result in waiters:
@@ -278,7 +283,10 @@ class UsageLog:
         return True
 
     def _failure_status(self, exc: BaseException) -> str:
-        status = f"Usage log not saved: {describe_error(exc)}. The board keeps working; retrying."
+        reason = describe_error(exc)
+        if "disk i/o error" in str(exc).lower() and _disk_is_full(self.path.parent):
+            reason = "the disk is full"  # SQLite reports a full disk as I/O error when opening -shm
+        status = f"Usage log not saved: {reason}. The board keeps working; retrying."
         if self.dropped:
             status += f" {self.dropped} older events could not be kept."
         return status
@@ -366,3 +374,11 @@ def _f(value: Any) -> float | None:
     if v is not None and math.isnan(v):
         return None
     return v
+
+
+def _disk_is_full(folder: Path) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
