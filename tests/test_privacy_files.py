@@ -69,8 +69,6 @@ def _wait(cond, timeout: float) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="aac/speech/speaker.py keeps last-spoken.wav (the spoken message as audio) "
-                   "after close(); see the reliability report")
 def test_spoken_audio_not_kept_after_the_speaker_closes(tmp_path):
     """No audio device here: the speaker keeps the unplayed speech as last-spoken.wav so the status
     line can point to it; once the board closes, the message must not stay on disk as audio."""

@@ -57,7 +57,7 @@ def cmd_speak(args: argparse.Namespace) -> int:
 
     from aac.speech.speaker import WorkerSpeaker
 
-    speaker = WorkerSpeaker(voice)
+    speaker = WorkerSpeaker(voice, keep_audio=True)  # the path is printed for the user
     try:
         speaker.speak(text)
         if not speaker.wait_idle(timeout=30.0 + 0.2 * len(text)):

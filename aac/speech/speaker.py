@@ -207,8 +207,12 @@ class WorkerSpeaker(Speaker):
         on_done: Callable[[SpokenRecord], None] | None = None,
         status: str = "",
         probe_candidates: Sequence[Player] | None = None,
+        keep_audio: bool = False,
     ):
         self.voice = voice
+        #: Keep last-spoken.wav after close()? Only when the user asked for it (``aac speak``
+        #: prints its path); the board deletes it: it is the person's message as audio.
+        self.keep_audio = keep_audio
         self.interrupt = interrupt
         self.timeout_base = timeout_base
         self.timeout_per_char = timeout_per_char
@@ -345,6 +349,8 @@ class WorkerSpeaker(Speaker):
         for pb in list(self._clicks):
             pb.stop(wait=1.0)
         self._sweep(10**18)  # what was said is private: keep nothing that was not asked for
+        if not self.keep_audio:
+            _unlink(self.out_dir / "last-spoken.wav")
 
     # --- supervisor thread ------------------------------------------------------------------------
 
