@@ -19,10 +19,18 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 _WORD = re.compile(r"[a-z0-9']+")
+#: word pattern used by normalize_words; ``set_language`` switches it to a pack's letters
+_word_re = _WORD
+
+
+def set_language(pack: Any | None) -> None:
+    """Normalise words with the pack's letters (English: ``[a-z0-9']+`` as before)."""
+    global _word_re
+    _word_re = _WORD if pack is None or getattr(pack, "code", "en") == "en" else re.compile(pack.word_pattern)
 
 
 def normalize_words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    return _word_re.findall(text.lower())
 
 
 def _norm(text: str) -> str:
@@ -143,13 +151,27 @@ LATENCY_SENTENCES = [
 ]
 
 
-def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | None = None, dwell_s: float = 1.0) -> dict[str, Any]:
+#: made-up Russian messages for timing (not from tests/data/ru_eval.txt)
+LATENCY_SENTENCES_RU = [
+    "выключи свет пожалуйста",
+    "я хотел бы посидеть у окна после обеда",
+    "моя сестра приедет в воскресенье",
+    "позови медсестру потому что у меня болит нога",
+    "что у нас сегодня на ужин",
+    "спасибо что почитал мне",
+    "давай выйдем на улицу когда закончится дождь",
+    "дай мне очки чтобы смотреть футбол",
+]
+
+
+def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | None = None, dwell_s: float = 1.0, language: Any = None) -> dict[str, Any]:
     """Start-up, per-request latency (warm/next-word/cold context), preview readiness, peak RSS."""
     from aac.predict.service import PredictionService
     from aac.predict.suggest import Predictor
 
     t_start = time.perf_counter()
-    svc = PredictionService(lambda: Predictor.from_model_dir(model_dir, settings, threads=threads))
+    svc = PredictionService(lambda: Predictor.from_model_dir(model_dir, settings, threads=threads, language=language))
+    sentences = LATENCY_SENTENCES_RU if getattr(language, "code", "en") == "ru" else LATENCY_SENTENCES
     try:
         svc.request("", "")
         first = svc.wait_for("", "", timeout=120)
@@ -167,7 +189,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
         cold: list[float] = []
         k = 0
         while len(warm) + len(next_word) < n:
-            words = LATENCY_SENTENCES[k % len(LATENCY_SENTENCES)].split()
+            words = sentences[k % len(sentences)].split()
             k += 1
             for i, w in enumerate(words):
                 ctx = " ".join(words[:i]) + (" " if i else "")
@@ -184,7 +206,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
                     break
         # cold: unrelated contexts one after another (only the lead text's KV is reused)
         for j in range(min(n, 12)):
-            words = LATENCY_SENTENCES[(j * 3) % len(LATENCY_SENTENCES)].split()
+            words = sentences[(j * 3) % len(sentences)].split()
             ctx = " ".join(words[: 3 + j % 4]) + " "
             pred.clear_cache()
             t0 = time.perf_counter()
@@ -195,7 +217,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
         ready: list[float] = []
         first_pub: list[float] = []
         for j in range(min(n, 10)):
-            words = LATENCY_SENTENCES[j % len(LATENCY_SENTENCES)].split()
+            words = sentences[j % len(sentences)].split()
             ctx = " ".join(words[: 1 + j % 4]) + " "
             t0 = time.perf_counter()
             svc.request(ctx, "")
@@ -208,7 +230,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
         # service speculates like it would on the board (hits are served from the cache)
         flow: list[float] = []
         spec0 = svc.speculated
-        for sentence in LATENCY_SENTENCES[:3]:
+        for sentence in sentences[:3]:
             target = sentence.split()
             ctx, typed, i = "", "", 0
             while i < len(target) and len(flow) < n:

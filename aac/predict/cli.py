@@ -16,12 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aac.predict.service import ModelNotFound, find_model_dir, open_learner
+from aac.predict.service import ModelNotFound, find_model_dir, language_of, open_learner
 
 
 def _add_model_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-dir", help="built model directory (default: the model store / AAC_MODEL_DIR)")
     p.add_argument("--profile", help="profile directory whose learned data to use and update (default: a fresh in-memory state)")
+    p.add_argument("--lang", help="language pack code (en, ru; default: the profile's language, else en)")
     p.add_argument("--profanity", action="store_true", help="allow profanity in suggestions (off by default)")
     p.add_argument("--framing", choices=["plain", "chat", "none"], help="lead text framing (experiments)")
     p.add_argument("--lead-lines", type=int, help="number of lead example lines (experiments)")
@@ -80,14 +81,33 @@ def _settings(args: argparse.Namespace) -> Any:
     return s
 
 
+def _language(args: argparse.Namespace) -> Any:
+    """--lang, else the --profile's settings.language, else English."""
+    settings = None
+    if not getattr(args, "lang", None) and getattr(args, "profile", None):
+        try:
+            from aac.store import Profile
+
+            settings = Profile.open(Path(args.profile)).settings
+        except Exception:  # noqa: BLE001 - an unreadable profile: its learner says so later
+            settings = None
+    return language_of(settings, getattr(args, "lang", None))
+
+
+def _model_path(args: argparse.Namespace, pack: Any) -> Path:
+    # English keeps its old lookup (default recipe); other languages ask for the pack's recipe
+    return find_model_dir(args.model_dir, recipe=pack.model if pack.code != "en" else None)
+
+
 def _predictor(args: argparse.Namespace, learn: bool = True) -> Any:
     from aac.predict.suggest import Predictor
 
-    path = find_model_dir(args.model_dir)
+    pack = _language(args)
+    path = _model_path(args, pack)
     profile = Path(args.profile) if getattr(args, "profile", None) else None
     # no --profile: an in-memory learner (a fresh state that adapts within this run only)
     learner = open_learner(profile, enabled=True) if learn else None
-    return Predictor.from_model_dir(path, _settings(args), learner=learner, threads=args.threads)
+    return Predictor.from_model_dir(path, _settings(args), learner=learner, threads=args.threads, language=pack)
 
 
 def _default_corpus() -> Path:
@@ -137,8 +157,13 @@ def handle_line(predictor: Any, line: str, previews: bool = True) -> dict:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from aac.language import LanguageError
+
     try:
         predictor = _predictor(args, learn=True)
+    except LanguageError as exc:
+        print(f"aac predict: {exc}", file=sys.stderr)
+        return 2
     except ModelNotFound as exc:
         print(f"aac predict: {exc}", file=sys.stderr)
         return 3
@@ -154,8 +179,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_ks(args: argparse.Namespace) -> int:
-    from aac.predict.bench import format_ks, read_corpus, run_ks
+    from aac.language import LanguageError
+    from aac.predict.bench import format_ks, read_corpus, run_ks, set_language
 
+    try:
+        set_language(_language(args))
+    except LanguageError as exc:
+        print(f"aac bench ks: {exc}", file=sys.stderr)
+        return 2
     corpus = Path(args.corpus) if args.corpus else _default_corpus()
     if not corpus.exists():
         print(f"aac bench ks: corpus not found: {corpus} (use --corpus FILE)", file=sys.stderr)
@@ -190,12 +221,15 @@ def cmd_bench_ks(args: argparse.Namespace) -> int:
 def cmd_bench_latency(args: argparse.Namespace) -> int:
     from aac.predict.bench import latency_bench
 
+    from aac.language import LanguageError
+
     try:
-        path = find_model_dir(args.model_dir)
-    except ModelNotFound as exc:
+        pack = _language(args)
+        path = _model_path(args, pack)
+    except (ModelNotFound, LanguageError) as exc:
         print(f"aac bench latency: {exc}", file=sys.stderr)
         return 3
-    res = latency_bench(path, _settings(args), n=args.requests, threads=args.threads)
+    res = latency_bench(path, _settings(args), n=args.requests, threads=args.threads, language=pack)
     if args.json:
         print(json.dumps(res))
     else:

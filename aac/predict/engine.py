@@ -15,6 +15,12 @@ different lengths can share one batch with *right* padding: row ``b`` keeps its 
 front of the buffer, its mask has ``length_b + new`` ones followed by zeros, and whatever sits in
 the padding is never read. Outputs are ordered all keys then all values, so feeds are matched by
 name, never by position.
+
+Gemma 3 (the Russian model) differs in two ways, both read from the model files, not its name:
+its tokenizer puts <bos> before every text (``prompt_prefix``; without it the output is garbage),
+and its sliding-window layers' attention wants a fixed-capacity KV buffer of at least the window
+(512): those buffers (``fixed``) keep their size and are written in place, the mask's width is the
+longest row's length, and prompts must stay below the window (``max_tokens``).
 """
 
 from __future__ import annotations
@@ -67,14 +73,16 @@ class ContextState:
     ids: tuple[int, ...]
     kv: list[np.ndarray]
     logprobs: np.ndarray  # [V] log-probs of the token after ``ids``
+    fixed: tuple[bool, ...] = ()  # per KV input: a fixed-capacity buffer (sliding-window layer)
 
 
 class Rows:
     """A batch of candidate rows continuing a context, each with its own length (right padded)."""
 
-    def __init__(self, kv: list[np.ndarray], lengths: np.ndarray) -> None:
+    def __init__(self, kv: list[np.ndarray], lengths: np.ndarray, fixed: tuple[bool, ...] = ()) -> None:
         self.kv = kv
         self.lengths = lengths.astype(np.int64)
+        self.fixed = fixed or (False,) * len(kv)
 
     @property
     def size(self) -> int:
@@ -84,14 +92,21 @@ class Rows:
     def fork(cls, state: ContextState, k: int) -> "Rows":
         """K copies of the context KV (the fork the genai generator cannot do)."""
         kv = [np.repeat(a, k, axis=0) for a in state.kv]
-        return cls(kv, np.full(k, len(state.ids), dtype=np.int64))
+        return cls(kv, np.full(k, len(state.ids), dtype=np.int64), state.fixed)
 
     def select(self, idx: list[int] | np.ndarray) -> "Rows":
         """Keep (or duplicate) rows by index, e.g. to prune or branch candidates."""
         idx = np.asarray(idx, dtype=np.int64)
         width = int(self.lengths[idx].max()) if len(idx) else 0
-        kv = [np.ascontiguousarray(a[idx, :, :width]) for a in self.kv]
-        return Rows(kv, self.lengths[idx])
+        kv = [np.ascontiguousarray(a[idx] if fx else a[idx, :, :width]) for a, fx in zip(self.kv, self.fixed)]
+        return Rows(kv, self.lengths[idx], self.fixed)
+
+    def width(self) -> int:
+        """The attention mask's past width: the growing buffers' length (= the longest row)."""
+        for a, fx in zip(self.kv, self.fixed):
+            if not fx:
+                return int(a.shape[2])
+        return int(self.lengths.max()) if self.size else 0
 
 
 class Engine:
@@ -142,12 +157,40 @@ class Engine:
         eos = model_cfg.get("eos_token_id", 0)
         self.eos_ids = set(eos if isinstance(eos, list) else [eos])
         self.vocab_size = int(model_cfg.get("vocab_size") or self.tokenizer.get_vocab_size())
+        self.prompt_prefix = self._special_prefix()
+        # sliding-window layers (Gemma 3): the graph keeps the whole KV, attention looks back at
+        # most this far; prompts here stay well below it (lead text + max_context_chars)
+        self.sliding_window = int((dec.get("sliding_window") or {}).get("window_size") or 0)
+        # Those layers' GroupQueryAttention wants a KV buffer of at least the window (it writes
+        # the new entries in place and reads the row's length from the mask), so their past is a
+        # fixed-capacity buffer; the other layers' past grows by concatenation as before.
+        self.fixed = tuple("sliding" in str(inputs[n].shape[2]) for n in self.past_names)
+        self.capacity = self.sliding_window if any(self.fixed) else 0
+        #: longest prompt + decode the fixed buffers hold (callers keep prompts well below it)
+        self.max_tokens = self.capacity or int(model_cfg.get("context_length") or 1 << 30)
         self._state: ContextState | None = None
         self.calls = 0  # model runs, for tests/benchmarks ("a ready preview costs no call")
 
     # --- tokens -------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
+
+    def _special_prefix(self) -> tuple[int, ...]:
+        """Ids the tokenizer puts before every text (Gemma's <bos>; none for SmolLM2).
+
+        Read from the tokenizer's own post-processor, not from the model name: a model that was
+        trained with a BOS produces garbage without it, one trained without must not get it.
+        """
+        probe = "a"
+        plain = self.tokenizer.encode(probe, add_special_tokens=False).ids
+        full = self.tokenizer.encode(probe, add_special_tokens=True).ids
+        if len(full) > len(plain) and full[len(full) - len(plain):] == plain:
+            return tuple(full[: len(full) - len(plain)])
+        return ()
+
+    def encode_prompt(self, text: str) -> list[int]:
+        """The token ids of a whole prompt: the model's start tokens (if any) + the text."""
+        return [*self.prompt_prefix, *self.encode(text)]
 
     def decode(self, ids: list[int]) -> str:
         return self.tokenizer.decode(ids, skip_special_tokens=False)
@@ -167,7 +210,7 @@ class Engine:
         return logits, present
 
     def _empty_kv(self, batch: int = 1) -> list[np.ndarray]:
-        return [np.zeros((batch, self.kv_heads, 0, self.head_size), np.float32) for _ in self.past_names]
+        return [np.zeros((batch, self.kv_heads, self.capacity if fx else 0, self.head_size), np.float32) for fx in self.fixed]
 
     # --- context prefill with reuse -------------------------------------------------------
     def prefill(self, ids: list[int], cancel: CancelCheck | None = None, chunk: int = 64) -> ContextState:
@@ -178,6 +221,8 @@ class Engine:
         if not ids:
             raise ValueError("prefill needs at least one token")
         ids_t = tuple(ids)
+        if len(ids_t) + 64 > self.max_tokens:
+            raise ValueError(f"prompt of {len(ids_t)} tokens is too long for this model's KV buffer ({self.max_tokens})")
         prev = self._state
         if prev is not None and prev.ids == ids_t:
             return prev
@@ -188,7 +233,7 @@ class Engine:
                 keep += 1
             keep = min(keep, len(ids_t) - 1)  # always run >= 1 token to get its logits
         if keep > 0 and prev is not None:
-            kv = [np.ascontiguousarray(a[:, :, :keep]) for a in prev.kv]
+            kv = [a.copy() if fx else np.ascontiguousarray(a[:, :, :keep]) for a, fx in zip(prev.kv, self.fixed)]
         else:
             kv, keep = self._empty_kv(1), 0
         pos = keep
@@ -202,7 +247,7 @@ class Engine:
             logits, kv = self._run(x, kv, mask)
             pos += len(step)
         assert logits is not None
-        state = ContextState(ids_t, kv, log_softmax(logits[:, -1, :])[0])
+        state = ContextState(ids_t, kv, log_softmax(logits[:, -1, :])[0], self.fixed)
         self._state = state
         return state
 
@@ -210,7 +255,7 @@ class Engine:
     def step(self, rows: Rows, tokens: np.ndarray) -> np.ndarray:
         """Feed one token per row; returns log-probs [B, V] and grows every row by one."""
         b = rows.size
-        width = int(rows.kv[0].shape[2])
+        width = rows.width()
         mask = np.zeros((b, width + 1), dtype=np.int64)
         for i, n in enumerate(rows.lengths):
             mask[i, : int(n) + 1] = 1

@@ -37,8 +37,18 @@ class ModelNotFound(RuntimeError):
     """No built model anywhere; the message says how to build one."""
 
 
-def find_model_dir(explicit: Path | str | None = None) -> Path:
-    """Where the built model is: explicit path > AAC_MODEL_DIR > model store > dev fallback."""
+def language_of(settings: Any = None, code: str | None = None) -> Any:
+    """The LanguagePack: ``code`` if given, else ``settings.language``, else English."""
+    from aac.language import load_language
+
+    if not code and settings is not None:
+        code = settings.get("language") if isinstance(settings, dict) else getattr(settings, "language", None)
+    return load_language(code or "en")
+
+
+def find_model_dir(explicit: Path | str | None = None, recipe: str | None = None) -> Path:
+    """Where the built model is: explicit path > AAC_MODEL_DIR > model store (``recipe``, the
+    language pack's model; default recipe if None) > dev fallback (English only)."""
     if explicit:
         p = Path(explicit)
         if not (p / "model.onnx").exists():
@@ -51,12 +61,12 @@ def find_model_dir(explicit: Path | str | None = None) -> Path:
     try:
         from aac.predict import model_store
 
-        return Path(model_store.model_dir())
+        return Path(model_store.model_dir(recipe_name=recipe) if recipe else model_store.model_dir())
     except ImportError:
         pass
     except Exception as exc:  # noqa: BLE001 - ModelMissing and friends: keep the message
         problem = str(exc)
-    if (DEV_MODEL_DIR / "model.onnx").exists() and not os.environ.get("AAC_NO_DEV_MODEL"):
+    if not recipe and (DEV_MODEL_DIR / "model.onnx").exists() and not os.environ.get("AAC_NO_DEV_MODEL"):
         log.warning("using the development model at %s (%s)", DEV_MODEL_DIR, problem)
         return DEV_MODEL_DIR
     raise ModelNotFound(problem)
@@ -264,14 +274,15 @@ def create_service(profile_dir: Path | None, settings: Any = None, model_dir: Pa
     def factory() -> Any:
         from aac.predict.suggest import Predictor
 
-        path = find_model_dir(model_dir)
+        pack = language_of(settings)
+        path = find_model_dir(model_dir, recipe=pack.model if pack.code != "en" else None)
         learning = True
         if settings is not None:
             le = settings.get("learning_enabled", True) if isinstance(settings, dict) else getattr(settings, "learning_enabled", True)
             learning = bool(le)
         learner = open_learner(Path(profile_dir) if profile_dir else None, enabled=learning)
         try:
-            return Predictor.from_model_dir(path, predictor_settings_from(settings), learner=learner)
+            return Predictor.from_model_dir(path, predictor_settings_from(settings), learner=learner, language=pack)
         except FileNotFoundError as exc:
             raise ModelNotFound(str(exc)) from exc
         except Exception as exc:  # noqa: BLE001 - corrupt model: say so and how to fix

@@ -34,7 +34,7 @@ from typing import Any, Callable
 import numpy as np
 
 from aac.predict.engine import Cancelled, CancelCheck, ContextState, Engine, Rows
-from aac.predict.filters import at_sentence_start, case_word, truecase_context, valid_ending, valid_word
+from aac.predict.filters import TextRules, at_sentence_start
 from aac.predict.tokens import Vocab
 from aac.predict.types import Suggestions
 
@@ -143,10 +143,14 @@ class Predictor:
     #: Finished requests kept (speculative ones included); a hit costs no model call.
     CACHE_SIZE = 48
 
-    def __init__(self, engine: Engine, settings: PredictorSettings | None = None, learner: Any = None) -> None:
+    def __init__(self, engine: Engine, settings: PredictorSettings | None = None, learner: Any = None, language: Any = None) -> None:
+        """``language`` is a LanguagePack (aac.language); None means English."""
         self.engine = engine
         self.settings = settings or PredictorSettings()
-        self.vocab = _vocab_for(engine.model_dir / "tokenizer.json", engine.vocab_size)
+        self.language = language
+        self.rules = TextRules.for_language(language)
+        letters = None if self.rules.letters == "abcdefghijklmnopqrstuvwxyz" else self.rules.letters
+        self.vocab = _vocab_for(engine.model_dir / "tokenizer.json", engine.vocab_size, letters)
         self.learner = learner
         self._last: _Search | None = None
         self._searches: OrderedDict[tuple[str, str], _Search] = OrderedDict()
@@ -161,13 +165,14 @@ class Predictor:
                 self._bad_first[i] = False  # a message may end right after the word
 
     @classmethod
-    def from_model_dir(cls, model_dir: Path | str, settings: PredictorSettings | None = None, learner: Any = None, threads: int | None = None) -> "Predictor":
-        return cls(Engine(model_dir, threads=threads), settings, learner)
+    def from_model_dir(cls, model_dir: Path | str, settings: PredictorSettings | None = None, learner: Any = None, threads: int | None = None, language: Any = None) -> "Predictor":
+        return cls(Engine(model_dir, threads=threads), settings, learner, language)
 
     # --- prompt -------------------------------------------------------------------------
     def lead_text(self) -> str:
         s = self.settings
-        lines = LEAD_LINES[: s.lead_lines]
+        pack_lines = list(getattr(self.language, "lead_lines", None) or [])
+        lines = (pack_lines or LEAD_LINES)[: s.lead_lines]
         if s.framing == "none":
             return "\n"
         body = "\n".join(lines) + "\n"
@@ -186,7 +191,7 @@ class Predictor:
             cut = ctx[-self.settings.max_context_chars :]
             ctx = cut[cut.find(" ") + 1 :] if " " in cut else cut
         if self.settings.truecase:
-            ctx = truecase_context(ctx)
+            ctx = self.rules.truecase_context(ctx)
         if not ctx or ctx.endswith("\n"):
             return self.lead_text() + ctx, "line"
         return self.lead_text() + ctx, "space"
@@ -261,10 +266,10 @@ class Predictor:
         merged: dict[str, tuple[_Word, float]] = {}
         lead = " " if kind == "space" else ""
         for w in found:
-            if not valid_word(w.text, self.settings.profanity_filter):
+            if not self.rules.valid_word(w.text, self.settings.profanity_filter):
                 continue
             low = w.text.lower()
-            if len(low) == 1 and low not in ("a", "i") and not low.isdigit():
+            if len(low) == 1 and low not in self.rules.single_letter_words and not low.isdigit():
                 continue
             if prefix and len(prefix) >= 2 and low == prefix.lower():
                 continue
@@ -278,7 +283,7 @@ class Predictor:
             else:
                 merged[k] = (w, w.score)
         ranked = sorted(merged.values(), key=lambda bt: -bt[1])
-        return [(case_word(b.text, sentence_start), b, total) for b, total in ranked]
+        return [(self.rules.case_word(b.text, sentence_start), b, total) for b, total in ranked]
 
     # --- endings -----------------------------------------------------------------------
     def _continue(self, rows: Rows, first_lp: list[np.ndarray], heads: list[str], head_scores: list[float], branch: list[int], cancel: CancelCheck | None) -> list[_Ending]:
@@ -350,16 +355,14 @@ class Predictor:
         text = re.sub(r"\s+", " ", e.text).strip()
         if not e.complete:
             # an unfinished ending is cut back to its last whole word
-            m = re.match(r"^(.*[A-Za-z0-9'])\W*\s\S*$", text)
-            text = m.group(1) if m else text
+            text = self.rules.cut_to_last_word(text)
         text = text.rstrip(" ,;:-")
-        if not valid_ending(text, self.settings.profanity_filter):
+        if not self.rules.valid_ending(text, self.settings.profanity_filter):
             return None
         return text
 
-    @staticmethod
-    def _norm(text: str) -> str:
-        return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+    def _norm(self, text: str) -> str:
+        return " ".join(self.rules.words_of(text))
 
     def _chunk_of(self, e: _Ending, head: str) -> str | None:
         """Leading words of an ending while every token is confident (>= chunk_min_prob)."""
@@ -376,7 +379,7 @@ class Predictor:
         if last_whole is None:
             return None
         chunk = last_whole.strip()
-        if len(chunk.split()) < 2 or not valid_ending(chunk, self.settings.profanity_filter):
+        if len(chunk.split()) < 2 or not self.rules.valid_ending(chunk, self.settings.profanity_filter):
             return None
         return chunk
 
@@ -428,7 +431,7 @@ class Predictor:
                 on_words(replace(done, endings=[], previews={}, chunks=[]))
             return done
         text, kind = self._model_context(context)
-        state = self.engine.prefill(self.engine.encode(text), cancel=cancel)
+        state = self.engine.prefill(self.engine.encode_prompt(text), cancel=cancel)
         sentence_start = at_sentence_start(context)
         found = self._search_words(state, prefix, kind, cancel)
         ranked = self._rank_words(found, sentence_start, prefix, kind)
@@ -570,11 +573,11 @@ class Predictor:
         for c in order:
             if getattr(c, "kind", "word") != "word":
                 continue
-            text = case_word(str(c.text).strip(), sentence_start)
+            text = self.rules.case_word(str(c.text).strip(), sentence_start)
             key = text.lower()
             if any(o[0].lower() == key for o in out) or not key.startswith(prefix.lower()):
                 continue
-            if not valid_word(text, s.profanity_filter) or (len(prefix) >= 2 and key == prefix.lower()):
+            if not self.rules.valid_word(text, s.profanity_filter) or (len(prefix) >= 2 and key == prefix.lower()):
                 continue
             if key in by_key:
                 out.append(by_key[key])
@@ -621,7 +624,7 @@ class Predictor:
             if getattr(c, "kind", "ending") != "ending":
                 continue
             t = str(c.text).strip()
-            if t and t.lower().startswith(prefix.lower()) and self._norm(t) not in seen_e and valid_ending(t, s.profanity_filter):
+            if t and t.lower().startswith(prefix.lower()) and self._norm(t) not in seen_e and self.rules.valid_ending(t, s.profanity_filter):
                 seen_e.add(self._norm(t))
                 if sentence_start:
                     t = t[0].upper() + t[1:]
@@ -700,9 +703,9 @@ class Predictor:
 
 
 @functools.lru_cache(maxsize=4)
-def _vocab_for(path: Path, size: int) -> Vocab:
-    """One Vocab per tokenizer file (building it classifies 49k tokens; share it)."""
-    return Vocab(path, size=size)
+def _vocab_for(path: Path, size: int, letters: str | None = None) -> Vocab:
+    """One Vocab per (tokenizer file, word letters) (building it classifies every token; share it)."""
+    return Vocab(path, size=size, letters=letters)
 
 
 def _stack_rows(items: list[tuple[Rows, int]]) -> Rows:
@@ -710,12 +713,14 @@ def _stack_rows(items: list[tuple[Rows, int]]) -> Rows:
     lengths = np.array([int(r.lengths[i]) for r, i in items], dtype=np.int64)
     width = int(lengths.max())
     first = items[0][0].kv
+    fixed = items[0][0].fixed
     kv = []
     for layer in range(len(first)):
         a0 = first[layer]
-        buf = np.zeros((len(items), a0.shape[1], width, a0.shape[3]), dtype=a0.dtype)
+        cap = a0.shape[2] if fixed[layer] else width  # fixed-capacity (sliding-window) buffers keep their size
+        buf = np.zeros((len(items), a0.shape[1], cap, a0.shape[3]), dtype=a0.dtype)
         for j, (r, i) in enumerate(items):
             n = int(r.lengths[i])
             buf[j, :, :n] = r.kv[layer][i, :, :n]
         kv.append(buf)
-    return Rows(kv, lengths)
+    return Rows(kv, lengths, fixed)

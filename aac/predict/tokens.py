@@ -15,8 +15,22 @@ from pathlib import Path
 
 import numpy as np
 
-_WORD_PIECE = re.compile(r"^[A-Za-z0-9']+$")
+_WORD_PIECE = re.compile(r"^[A-Za-z0-9']+$")  # English (the default letters)
+_BYTE_PIECE = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
 SENTENCE_END = ".!?\n"
+
+
+def word_piece_pattern(letters: str | None) -> re.Pattern[str]:
+    """A token that is all word characters: the pack's letters (any case), digits, apostrophes."""
+    if not letters or letters == "abcdefghijklmnopqrstuvwxyz":
+        return _WORD_PIECE
+    both = re.escape(letters.lower() + letters.upper())
+    return re.compile(rf"^[{both}0-9']+$")
+
+
+def _is_metaspace(data: dict) -> bool:
+    """SentencePiece-style vocabulary (Gemma, Llama): "▁" marks a space, bytes are <0xNN> tokens."""
+    return any("▁" in json.dumps(data.get(k) or {}, ensure_ascii=False) for k in ("decoder", "normalizer", "pre_tokenizer"))
 
 
 def _byte_decoder() -> dict[str, int]:
@@ -43,8 +57,10 @@ class Vocab:
       * ``ends_sentence``: contains . ! ? or a newline (an ending stops there).
     """
 
-    def __init__(self, tokenizer_json: Path | str, size: int | None = None) -> None:
+    def __init__(self, tokenizer_json: Path | str, size: int | None = None, letters: str | None = None) -> None:
         data = json.loads(Path(tokenizer_json).read_text(encoding="utf-8"))
+        word_piece = word_piece_pattern(letters)
+        metaspace = _is_metaspace(data)
         vocab: dict[str, int] = data["model"]["vocab"]
         special = {t["id"] for t in data.get("added_tokens", []) if t.get("special", True)}
         n = max(size or 0, max(vocab.values()) + 1)
@@ -54,6 +70,9 @@ class Vocab:
         self.text: list[str | None] = [None] * n
         for piece, i in vocab.items():
             if i in special:
+                continue
+            if metaspace:  # byte-fallback pieces are partial UTF-8: never shown or matched
+                self.text[i] = None if _BYTE_PIECE.match(piece) else piece.replace("▁", " ")
                 continue
             try:
                 self.text[i] = bytes(dec[c] for c in piece).decode("utf-8")
@@ -73,13 +92,13 @@ class Vocab:
             self.valid[i] = True
             if any(c in SENTENCE_END for c in t):
                 self.ends_sentence[i] = True
-            if _WORD_PIECE.match(t):
+            if word_piece.match(t):
                 self.cont[i] = True
                 self._by_letter_cont.setdefault(t[0].lower(), []).append((i, t.lower()))
                 if t[0] != "'":
                     self.start_line[i] = True
                     self._by_letter_line.setdefault(t[0].lower(), []).append((i, t.lower()))
-            elif t.startswith(" ") and _WORD_PIECE.match(t[1:]) and t[1] != "'":
+            elif t.startswith(" ") and word_piece.match(t[1:]) and t[1] != "'":
                 self.start_space[i] = True
                 self._by_letter_space.setdefault(t[1].lower(), []).append((i, t[1:].lower()))
         self._start_space_ids = np.flatnonzero(self.start_space)
