@@ -159,8 +159,6 @@ def test_message_text_present_with_opt_in(tmp_path):
     assert any(f.endswith(("usage.sqlite", "usage.sqlite-wal")) for f in found), found
 
 
-@pytest.mark.xfail(strict=True, reason="aac/predict/service.py:235 logs the context and prefix (the person's "
-                   "message) when a prediction fails; see the reliability report")
 def test_prediction_failure_log_does_not_contain_the_message(caplog):
     """A failing prediction is logged for the developer, but the person's text must not be in it
     (logs end up in bug reports and terminal scroll-back)."""

@@ -440,8 +440,6 @@ class CrashOnce:
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="aac/predict/service.py: a worker thread that dies (BaseException such "
-                   "as SystemExit escapes `except Exception`) is never restarted; see the reliability report")
 def test_prediction_thread_crash_is_restarted():
     from aac.predict.service import PredictionService
 

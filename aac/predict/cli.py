@@ -106,7 +106,16 @@ def _predictor(args: argparse.Namespace, learn: bool = True) -> Any:
     path = _model_path(args, pack)
     profile = Path(args.profile) if getattr(args, "profile", None) else None
     # no --profile: an in-memory learner (a fresh state that adapts within this run only)
-    learner = open_learner(profile, enabled=True) if learn else None
+    enabled = True
+    if profile is not None and learn:
+        # the profile's own switch: learning turned off by the caregiver stays off here too
+        from aac.store.profile import Profile
+
+        try:
+            enabled = bool(Profile.open(profile).settings.learning_enabled)
+        except Exception:  # noqa: BLE001 - a broken profile must not stop predictions
+            enabled = True
+    learner = open_learner(profile, enabled=enabled) if learn else None
     return Predictor.from_model_dir(path, _settings(args), learner=learner, threads=args.threads, language=pack)
 
 

@@ -125,6 +125,7 @@ class PredictionService:
         self.cancelled = 0  # requests abandoned because a newer one arrived (for tests/benchmarks)
         #: (context, prefix, with previews, seconds since start) of each publication, newest last
         self.published: deque[tuple[str, str, bool, float]] = deque(maxlen=200)
+        self.restarts = 0  # worker threads restarted after dying (tests, status)
         self._thread = threading.Thread(target=self._main, name="prediction", daemon=True)
         self._thread.start()
 
@@ -134,6 +135,13 @@ class PredictionService:
             self._seq += 1
             self._pending = (context, prefix, self._seq)
             self._cv.notify_all()
+            if not self._closed and not self._thread.is_alive() and self.error is None:
+                # the worker died (e.g. SystemExit from a library): start a new one; the loaded
+                # predictor is kept, so this costs no model load
+                log.error("prediction worker had stopped; restarting it")
+                self.restarts += 1
+                self._thread = threading.Thread(target=self._main, name="prediction", daemon=True)
+                self._thread.start()
 
     def latest(self) -> Suggestions | None:
         return self._latest
@@ -191,13 +199,14 @@ class PredictionService:
         return self._closed or (p is not None and p[2] != seq)
 
     def _main(self) -> None:
-        try:
-            self.predictor = self._factory()
-            self.ready = True
-        except Exception as exc:  # noqa: BLE001 - the board keeps the keyboard
-            self.error = f"word prediction unavailable: {exc}"
-            log.error(self.error)
-            return
+        if self.predictor is None:
+            try:
+                self.predictor = self._factory()
+                self.ready = True
+            except Exception as exc:  # noqa: BLE001 - the board keeps the keyboard
+                self.error = f"word prediction unavailable: {exc}"
+                log.error(self.error)
+                return
         while True:
             with self._cv:
                 while not self._closed and self._pending is None and not self._learn:
@@ -244,7 +253,9 @@ class PredictionService:
         except Cancelled:
             self.cancelled += 1
         except Exception as exc:  # noqa: BLE001 - one bad request must not kill the worker
-            log.exception("prediction failed for %r/%r: %s", context, prefix, exc)
+            # Never the text itself: logs end up in bug reports. Lengths and the error only.
+            log.error("prediction failed (context %d chars, prefix %d chars): %s: %s",
+                      len(context), len(prefix), type(exc).__name__, _scrub(str(exc), context, prefix))
         finally:
             self.current = None
             with self._cv:
@@ -289,3 +300,10 @@ def create_service(profile_dir: Path | None, settings: Any = None, model_dir: Pa
             raise ModelNotFound(f"the model at {path} could not be loaded ({type(exc).__name__}: {exc}); rebuild it with `aac model build`") from exc
 
     return PredictionService(factory, previews=previews)
+
+
+def _scrub(message: str, *texts: str) -> str:
+    """An exception message with any of the person's text replaced (it may quote its input)."""
+    for t in sorted((t for t in texts if t and t.strip()), key=len, reverse=True):
+        message = message.replace(t, "<text>").replace(t.strip(), "<text>")
+    return message[:300]
