@@ -6,6 +6,7 @@ cached: a steady board renders no new glyphs at all, only blits.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -122,13 +123,24 @@ def get_font(size: int, path: Path | None = None) -> pygame.font.Font:
     return font
 
 
+#: Upper bound for cached rendered strings (a whole board's labels take about 2 MB).
+RENDER_CACHE_BYTES = 16 * 1024 * 1024
+
+
+def _surface_bytes(surf: pygame.Surface) -> int:
+    return surf.get_width() * surf.get_height() * surf.get_bytesize()
+
+
 class FontBook:
     """Picks a font that can draw the text (Latin: Atkinson, else DejaVu) and caches renders."""
 
     def __init__(self, bold: bool = True) -> None:
         self.primary = font_path(bold)
         self.fallback = dejavu_path(bold)
-        self._render_cache: dict[tuple, pygame.Surface] = {}
+        # Rendered strings, least recently used first, bounded by bytes: the message bar's text
+        # is wide and changes with every selection, so a count bound let memory grow for hours.
+        self._render_cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        self._render_bytes = 0
         self._path_for_text: dict[str, Path | None] = {}
 
     @property
@@ -159,11 +171,15 @@ class FontBook:
         every line of a wrapped label uses the font its size was fitted with)."""
         key = (text, int(size), tuple(color), like)
         surf = self._render_cache.get(key)
-        if surf is None:
-            if len(self._render_cache) > 2048:
-                self._render_cache.clear()
-            surf = self.font(size, like if like is not None else text).render(text, True, color)
-            self._render_cache[key] = surf
+        if surf is not None:
+            self._render_cache.move_to_end(key)
+            return surf
+        surf = self.font(size, like if like is not None else text).render(text, True, color)
+        self._render_cache[key] = surf
+        self._render_bytes += _surface_bytes(surf)
+        while self._render_bytes > RENDER_CACHE_BYTES and len(self._render_cache) > 1:
+            _, old = self._render_cache.popitem(last=False)
+            self._render_bytes -= _surface_bytes(old)
         return surf
 
 
