@@ -30,7 +30,6 @@ from aac.predict.types import Suggestions
 log = logging.getLogger(__name__)
 
 #: Dev-only fallback used when neither AAC_MODEL_DIR nor the model store gives a model.
-DEV_MODEL_DIR = Path("/tmp/mb/int4")
 
 
 class ModelNotFound(RuntimeError):
@@ -48,7 +47,7 @@ def language_of(settings: Any = None, code: str | None = None) -> Any:
 
 def find_model_dir(explicit: Path | str | None = None, recipe: str | None = None) -> Path:
     """Where the built model is: explicit path > AAC_MODEL_DIR > model store (``recipe``, the
-    language pack's model; default recipe if None) > dev fallback (English only)."""
+    language pack's model; default recipe if None)."""
     if explicit:
         p = Path(explicit)
         if not (p / "model.onnx").exists():
@@ -66,9 +65,6 @@ def find_model_dir(explicit: Path | str | None = None, recipe: str | None = None
         pass
     except Exception as exc:  # noqa: BLE001 - ModelMissing and friends: keep the message
         problem = str(exc)
-    if not recipe and (DEV_MODEL_DIR / "model.onnx").exists() and not os.environ.get("AAC_NO_DEV_MODEL"):
-        log.warning("using the development model at %s (%s)", DEV_MODEL_DIR, problem)
-        return DEV_MODEL_DIR
     raise ModelNotFound(problem)
 
 
