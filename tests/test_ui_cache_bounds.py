@@ -23,7 +23,7 @@ def test_tile_cache_stays_under_its_byte_bound(monkeypatch):
         look = (w, h, (0, 0, 0), (20, 20, 20), (200, 200, 200), 2, f"message {i}", (255, 255, 0), 48, 2)
         img = r.tile_image(look)
         assert img.get_size() == (w, h)
-    assert r._tile_cache_bytes <= 4 * 1024 * 1024
+    assert r._tile_cache.bytes <= 4 * 1024 * 1024
     assert len(r._tile_cache) < 200
     # the most recent image is still cached and reused
     last = (w, h, (0, 0, 0), (20, 20, 20), (200, 200, 200), 2, "message 199", (255, 255, 0), 48, 2)

@@ -6,11 +6,12 @@ cached: a steady board renders no new glyphs at all, only blits.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
 import pygame
+
+from aac.ui.surface_cache import SurfaceCache
 
 _DEJAVU_DIRS = [
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -127,20 +128,13 @@ def get_font(size: int, path: Path | None = None) -> pygame.font.Font:
 RENDER_CACHE_BYTES = 16 * 1024 * 1024
 
 
-def _surface_bytes(surf: pygame.Surface) -> int:
-    return surf.get_width() * surf.get_height() * surf.get_bytesize()
-
-
 class FontBook:
     """Picks a font that can draw the text (Latin: Atkinson, else DejaVu) and caches renders."""
 
     def __init__(self, bold: bool = True) -> None:
         self.primary = font_path(bold)
         self.fallback = dejavu_path(bold)
-        # Rendered strings, least recently used first, bounded by bytes: the message bar's text
-        # is wide and changes with every selection, so a count bound let memory grow for hours.
-        self._render_cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
-        self._render_bytes = 0
+        self._render_cache = SurfaceCache(RENDER_CACHE_BYTES)
         self._path_for_text: dict[str, Path | None] = {}
 
     @property
@@ -171,15 +165,8 @@ class FontBook:
         every line of a wrapped label uses the font its size was fitted with)."""
         key = (text, int(size), tuple(color), like)
         surf = self._render_cache.get(key)
-        if surf is not None:
-            self._render_cache.move_to_end(key)
-            return surf
-        surf = self.font(size, like if like is not None else text).render(text, True, color)
-        self._render_cache[key] = surf
-        self._render_bytes += _surface_bytes(surf)
-        while self._render_bytes > RENDER_CACHE_BYTES and len(self._render_cache) > 1:
-            _, old = self._render_cache.popitem(last=False)
-            self._render_bytes -= _surface_bytes(old)
+        if surf is None:
+            surf = self._render_cache.put(key, self.font(size, like if like is not None else text).render(text, True, color))
         return surf
 
 

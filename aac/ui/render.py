@@ -7,7 +7,6 @@ the :class:`~aac.ui.fonts.FontBook`, so a steady frame costs fills and blits onl
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +17,7 @@ import pygame
 from aac.ui.board_state import SlotContent
 from aac.ui.fonts import FontBook
 from aac.ui.geometry import TileBox
+from aac.ui.surface_cache import SurfaceCache
 
 #: Upper bound for cached tile images (a full 1920x1080 board is ~8 MB of tiles).
 TILE_CACHE_BYTES = 48 * 1024 * 1024
@@ -97,10 +97,7 @@ class Renderer:
         self.regular = FontBook(bold=False)
         self._fit_cache: dict[tuple, tuple[int, list[str]]] = {}
         self._overlay: pygame.Surface | None = None
-        # Least recently used tile images, bounded by bytes: the message bar is a big tile whose
-        # text changes every selection, so a count bound alone let memory grow for hours.
-        self._tile_cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
-        self._tile_cache_bytes = 0
+        self._tile_cache = SurfaceCache(TILE_CACHE_BYTES)
         self._base: pygame.Surface | None = None
         self._base_key: tuple | None = None
         self.base_redraws = 0  # how often the resting board was recomposed (tests, benchmarks)
@@ -222,9 +219,7 @@ class Renderer:
     def tile_image(self, look: tuple) -> pygame.Surface:
         """A tile drawn once and reused every frame until its look changes."""
         img = self._tile_cache.get(look)
-        if img is not None:
-            self._tile_cache.move_to_end(look)
-        else:
+        if img is None:
             w, h, bg, fill, edge, edge_w, text, colour, max_size, max_lines = look
             img = pygame.Surface((w, h))
             img.fill(bg)
@@ -234,11 +229,7 @@ class Renderer:
             pygame.draw.rect(img, edge, rect, width=edge_w, border_radius=radius)
             if text:
                 self.draw_text_centered(img, text, rect, max_size, colour, max_lines)
-            self._tile_cache[look] = img
-            self._tile_cache_bytes += w * h * img.get_bytesize()
-            while self._tile_cache_bytes > TILE_CACHE_BYTES and len(self._tile_cache) > 1:
-                _, old = self._tile_cache.popitem(last=False)
-                self._tile_cache_bytes -= old.get_width() * old.get_height() * old.get_bytesize()
+            self._tile_cache.put(look, img)
         return img
 
     def draw(self, surf: pygame.Surface, view: FrameView) -> None:
