@@ -110,13 +110,7 @@ def test_webcam_regression_on_synthetic_eye_model(noise, limit):
     pat = load_pattern("13-point")
 
     def frames(targets, n=20):
-        X, Y = [], []
-        for t in targets:
-            for _ in range(n):
-                head, yaw, pitch = model.random_pose(spread_cm=1.0, spread_deg=1.5)
-                X.append(model.features(t, head, yaw, pitch))
-                Y.append(t)
-        return np.array(X), np.array(Y)
+        return model.calibration_frames(targets, n, spread_cm=1.0, spread_deg=1.5)
 
     X, Y = frames(pat.points)
     m = PolyRidge(degree=2, alpha=1e-3).fit(X, Y)

@@ -127,13 +127,7 @@ def webcam_model_calibration(landmark_noise: float, frames_per_target: int = 30,
     pat = load_pattern("13-point")
 
     def frames(targets):
-        X, Y = [], []
-        for t in targets:
-            for _ in range(frames_per_target):
-                head, yaw, pitch = model.random_pose(spread_cm=1.5, spread_deg=2.0)
-                X.append(model.features(t, head, yaw, pitch))
-                Y.append(t)
-        return np.array(X), np.array(Y)
+        return model.calibration_frames(targets, frames_per_target, spread_cm=1.5, spread_deg=2.0)
 
     X, Y = frames(pat.points)
     m = PolyRidge(degree=2, alpha=1e-2).fit(X, Y)

@@ -150,3 +150,15 @@ class EyeModel:
         r = self._rng
         return ((float(r.normal(0, spread_cm)), float(r.normal(0, spread_cm)), float(60 + r.normal(0, spread_cm))),
                 float(r.normal(0, spread_deg)), float(r.normal(0, spread_deg)))
+
+    def calibration_frames(self, targets: Sequence[tuple[float, float]], per_target: int,
+                           spread_cm: float = 2.0, spread_deg: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+        """Features of ``per_target`` frames looking at each target (head moving a little), and
+        the targets themselves: the (X, Y) a calibration fit or its validation gets."""
+        X, Y = [], []
+        for t in targets:
+            for _ in range(per_target):
+                head, yaw, pitch = self.random_pose(spread_cm=spread_cm, spread_deg=spread_deg)
+                X.append(self.features(t, head, yaw, pitch))
+                Y.append(t)
+        return np.array(X), np.array(Y)
