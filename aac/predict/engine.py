@@ -40,13 +40,19 @@ class Cancelled(Exception):
 
 CancelCheck = Callable[[], bool]
 
+#: glibc's mmap threshold for this process (see _tame_malloc)
+MMAP_THRESHOLD = 1 << 20
+
 
 def _tame_malloc() -> None:
-    """Keep glibc from hoarding freed KV buffers (measured: peak RSS 564 -> 446 MB).
+    """Keep glibc from hoarding freed KV buffers while keeping allocation cheap.
 
-    Candidate rows allocate and free tens of MB per request from two threads; glibc's dynamic
-    mmap threshold then serves them from per-thread heaps that never shrink. A fixed threshold
-    keeps big arrays on mmap, returned to the OS when freed. No-op off glibc.
+    Candidate rows allocate and free several MB per request. With glibc's dynamic mmap
+    threshold the freed blocks stay in per-thread heaps that never shrink (peak RSS 564 MB);
+    with every block over 256 KB on mmap, each new buffer page-faults on first touch (a 10-row
+    fork cost 11 ms instead of 2). A fixed 1 MB threshold measured best of both: the per-layer
+    KV buffers of a batch come from the heap and are reused, the big ones go back to the OS
+    (peak RSS ~490 MB in `aac bench latency`). No-op off glibc.
     """
     try:
         import ctypes
@@ -54,7 +60,7 @@ def _tame_malloc() -> None:
 
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         M_MMAP_THRESHOLD = -3
-        libc.mallopt(M_MMAP_THRESHOLD, 256 * 1024)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
     except Exception:  # noqa: BLE001 - not glibc: nothing to tune
         pass
 
@@ -77,7 +83,14 @@ class ContextState:
 
 
 class Rows:
-    """A batch of candidate rows continuing a context, each with its own length (right padded)."""
+    """A batch of candidate rows continuing a context, each with its own length (right padded).
+
+    Every KV buffer is ``[B, heads, capacity, head_size]`` and the model writes the new entries
+    into it in place (see ``Engine._run``), so a decode step costs the model's arithmetic and
+    never a copy of the whole cache. ``fixed`` marks buffers whose capacity is pinned (Gemma's
+    sliding-window layers want at least the window); the others are sized to the rows' length
+    plus ``Engine.HEADROOM`` and grown when a row reaches the end.
+    """
 
     def __init__(self, kv: list[np.ndarray], lengths: np.ndarray, fixed: tuple[bool, ...] = ()) -> None:
         self.kv = kv
@@ -89,24 +102,37 @@ class Rows:
         return int(self.lengths.shape[0])
 
     @classmethod
-    def fork(cls, state: ContextState, k: int) -> "Rows":
+    def fork(cls, state: ContextState, k: int, headroom: int = 0) -> "Rows":
         """K copies of the context KV (the fork the genai generator cannot do)."""
-        kv = [np.repeat(a, k, axis=0) for a in state.kv]
-        return cls(kv, np.full(k, len(state.ids), dtype=np.int64), state.fixed)
+        n = len(state.ids)
+        cap = n + (headroom or Engine.HEADROOM)
+        kv = []
+        for a, fx in zip(state.kv, state.fixed or (False,) * len(state.kv)):
+            buf = np.empty((k, a.shape[1], a.shape[2] if fx else cap, a.shape[3]), dtype=a.dtype)
+            buf[:, :, :n] = a[:, :, :n]
+            kv.append(buf)
+        return cls(kv, np.full(k, n, dtype=np.int64), state.fixed)
 
     def select(self, idx: list[int] | np.ndarray) -> "Rows":
         """Keep (or duplicate) rows by index, e.g. to prune or branch candidates."""
         idx = np.asarray(idx, dtype=np.int64)
-        width = int(self.lengths[idx].max()) if len(idx) else 0
-        kv = [np.ascontiguousarray(a[idx] if fx else a[idx, :, :width]) for a, fx in zip(self.kv, self.fixed)]
+        kv = [np.ascontiguousarray(a[idx]) for a in self.kv]
         return Rows(kv, self.lengths[idx], self.fixed)
 
     def width(self) -> int:
-        """The attention mask's past width: the growing buffers' length (= the longest row)."""
-        for a, fx in zip(self.kv, self.fixed):
-            if not fx:
-                return int(a.shape[2])
+        """The attention mask's past width: the longest row's length."""
         return int(self.lengths.max()) if self.size else 0
+
+    def ensure_room(self, extra: int, headroom: int) -> None:
+        """Grow the non-pinned buffers if the longest row plus ``extra`` tokens would not fit."""
+        need = self.width() + extra
+        for li, (a, fx) in enumerate(zip(self.kv, self.fixed)):
+            if need > a.shape[2]:
+                if fx:
+                    raise ValueError(f"rows of {need} tokens exceed this model's fixed KV buffer ({a.shape[2]})")
+                buf = np.empty((a.shape[0], a.shape[1], need + headroom, a.shape[3]), dtype=a.dtype)
+                buf[:, :, : a.shape[2]] = a
+                self.kv[li] = buf
 
 
 class Engine:
@@ -115,7 +141,10 @@ class Engine:
     Not thread-safe: the prediction service runs all model calls on its own worker thread.
     """
 
-    def __init__(self, model_dir: Path | str, threads: int | None = None) -> None:
+    #: Spare KV slots a forked row gets beyond the context (a word plus its ending fit in it).
+    HEADROOM = 32
+
+    def __init__(self, model_dir: Path | str, threads: int | None = None, spin: bool = True) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -134,11 +163,13 @@ class Engine:
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Shapes change every call (batch, KV length), so the arena and memory patterns only
-        # grow the footprint (measured: -40 MB peak without them, same speed). No spinning: the
-        # UI and gaze threads share these cores, and idle spinning threads would steal from them.
+        # grow the footprint (measured: -40 MB peak without them, same speed).
         opts.enable_cpu_mem_arena = False
         opts.enable_mem_pattern = False
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Spinning between the many small kernels of a one-token step: 6.5 -> 5.0 ms per step
+        # at batch 1, 9.0 -> 6.3 at batch 2; the board's frame p95 while predicting went
+        # 3.3 -> 5.0 ms (tests/bench/frame_time.py), far under a 60 fps frame.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(tok_path))
         outs = [o.name for o in self.session.get_outputs()]
@@ -153,6 +184,7 @@ class Engine:
         dec = self.config.get("model", {}).get("decoder", {})
         self.kv_heads = int(dec.get("num_key_value_heads") or shape[1])
         self.head_size = int(dec.get("head_size") or shape[3])
+        self.kv_dtype = np.float16 if "float16" in inputs[self.past_names[0]].type else np.float32
         model_cfg = self.config.get("model", {})
         eos = model_cfg.get("eos_token_id", 0)
         self.eos_ids = set(eos if isinstance(eos, list) else [eos])
@@ -168,6 +200,12 @@ class Engine:
         self.capacity = self.sliding_window if any(self.fixed) else 0
         #: longest prompt + decode the fixed buffers hold (callers keep prompts well below it)
         self.max_tokens = self.capacity or int(model_cfg.get("context_length") or 1 << 30)
+        try:
+            from onnxruntime.capi.onnxruntime_inference_collection import OrtDevice
+
+            self._cpu_device = OrtDevice.make("cpu", 0)._get_c_device()
+        except Exception:  # noqa: BLE001 - another onnxruntime layout: the public binding API is used
+            self._cpu_device = None
         self._state: ContextState | None = None
         self.calls = 0  # model runs, for tests/benchmarks ("a ready preview costs no call")
 
@@ -196,27 +234,55 @@ class Engine:
         return self.tokenizer.decode(ids, skip_special_tokens=False)
 
     # --- raw model call ------------------------------------------------------------------
-    def _run(self, input_ids: np.ndarray, kv: list[np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        feeds: dict[str, np.ndarray] = {"input_ids": input_ids, "attention_mask": mask}
-        feeds.update(zip(self.past_names, kv))
+    def _run(self, input_ids: np.ndarray, kv: list[np.ndarray], mask: np.ndarray) -> np.ndarray:
+        """One model call that writes the new KV entries into ``kv`` in place; returns the logits.
+
+        The past and present of each layer are bound to the same buffer: ONNX Runtime's
+        GroupQueryAttention then appends at each row's own length (from the mask) instead of
+        copying the whole cache into a fresh output (measured: 48 -> 28 ms per 10-row step).
+        """
+        io = self.session.io_binding()
+        io.bind_cpu_input("input_ids", np.ascontiguousarray(input_ids, dtype=np.int64))
+        io.bind_cpu_input("attention_mask", np.ascontiguousarray(mask, dtype=np.int64))
         if self.has_position_ids:  # other builders: positions follow each row's own length
             pos = np.cumsum(mask, axis=1) - 1
-            feeds["position_ids"] = pos[:, -input_ids.shape[1]:].astype(np.int64)
-        out = self.session.run(None, feeds)
+            io.bind_cpu_input("position_ids", np.ascontiguousarray(pos[:, -input_ids.shape[1]:], dtype=np.int64))
+        io.bind_output("logits", "cpu")
+        bind_in, bind_out = self._binders(io)
+        for past, present, buf in zip(self.past_names, self.present_names, kv):
+            if not buf.flags.c_contiguous:
+                raise ValueError("KV buffers must be C-contiguous to be written in place")
+            shape = list(buf.shape)
+            bind_in(past, buf.dtype, shape, buf.ctypes.data)
+            bind_out(present, buf.dtype, shape, buf.ctypes.data)
+        self.session.run_with_iobinding(io)
         self.calls += 1
-        names = [o.name for o in self.session.get_outputs()]
-        logits = out[names.index("logits")]
-        present = [out[names.index(n)] for n in self.present_names]
-        return logits, present
+        return io.get_outputs()[0].numpy()
 
-    def _empty_kv(self, batch: int = 1) -> list[np.ndarray]:
-        return [np.zeros((batch, self.kv_heads, self.capacity if fx else 0, self.head_size), np.float32) for fx in self.fixed]
+    def _binders(self, io: object) -> tuple[Callable[..., None], Callable[..., None]]:
+        """Functions binding a CPU buffer as input / output of ``io``.
+
+        Sixty KV buffers are bound per call; the public ``IOBinding.bind_input`` builds a device
+        object for each (measured ~5 ms per request), so the pybind object is used with one
+        cached CPU device when it is there, the public API otherwise.
+        """
+        raw = getattr(io, "_iobinding", None)
+        if raw is not None and self._cpu_device is not None:
+            dev = self._cpu_device
+            return (lambda n, t, sh, p: raw.bind_input(n, dev, t, sh, p)), (lambda n, t, sh, p: raw.bind_output(n, dev, t, sh, p))
+        return (lambda n, t, sh, p: io.bind_input(n, "cpu", 0, t, sh, p)), (lambda n, t, sh, p: io.bind_output(n, "cpu", 0, t, sh, p))
+
+    def _empty_kv(self, capacity: int, batch: int = 1) -> list[np.ndarray]:
+        return [np.zeros((batch, self.kv_heads, self.capacity if fx else capacity, self.head_size), self.kv_dtype) for fx in self.fixed]
 
     # --- context prefill with reuse -------------------------------------------------------
     def prefill(self, ids: list[int], cancel: CancelCheck | None = None, chunk: int = 64) -> ContextState:
         """The state after ``ids``, reusing the longest common prefix with the last context.
 
-        Cancellation is checked between chunks of ``chunk`` tokens so a stale long prefill stops.
+        The last context's buffers are reused in place (the new tokens overwrite whatever
+        followed the common prefix), so the previous ContextState is spent: its ``kv`` is
+        emptied to make any stale use fail loudly. Cancellation is checked between chunks of
+        ``chunk`` tokens so a stale long prefill stops.
         """
         if not ids:
             raise ValueError("prefill needs at least one token")
@@ -224,27 +290,35 @@ class Engine:
         if len(ids_t) + 64 > self.max_tokens:
             raise ValueError(f"prompt of {len(ids_t)} tokens is too long for this model's KV buffer ({self.max_tokens})")
         prev = self._state
-        if prev is not None and prev.ids == ids_t:
+        if prev is not None and prev.ids == ids_t and prev.logprobs.size:
             return prev
         keep = 0
-        if prev is not None:
+        if prev is not None and prev.kv:
             n = min(len(prev.ids), len(ids_t))
             while keep < n and prev.ids[keep] == ids_t[keep]:
                 keep += 1
             keep = min(keep, len(ids_t) - 1)  # always run >= 1 token to get its logits
+        want = len(ids_t) + self.HEADROOM
         if keep > 0 and prev is not None:
-            kv = [a.copy() if fx else np.ascontiguousarray(a[:, :, :keep]) for a, fx in zip(prev.kv, self.fixed)]
+            kv = prev.kv
+            prev.kv = []
+            grown = Rows(kv, np.array([keep]), self.fixed)
+            grown.ensure_room(len(ids_t) - keep, 4 * self.HEADROOM)
+            kv = grown.kv
         else:
-            kv, keep = self._empty_kv(1), 0
+            kv, keep = self._empty_kv(want + 3 * self.HEADROOM), 0
+        self._state = None
         pos = keep
         logits = None
         while pos < len(ids_t):
             if cancel is not None and cancel():
+                # what ran so far stays reusable (no logits: a request for exactly it reruns one token)
+                self._state = ContextState(ids_t[:pos], kv, np.empty(0, np.float32), self.fixed) if pos else None
                 raise Cancelled()
             step = ids_t[pos : pos + chunk]
             x = np.array([step], dtype=np.int64)
             mask = np.ones((1, pos + len(step)), dtype=np.int64)
-            logits, kv = self._run(x, kv, mask)
+            logits = self._run(x, kv, mask)
             pos += len(step)
         assert logits is not None
         state = ContextState(ids_t, kv, log_softmax(logits[:, -1, :])[0], self.fixed)
@@ -255,11 +329,9 @@ class Engine:
     def step(self, rows: Rows, tokens: np.ndarray) -> np.ndarray:
         """Feed one token per row; returns log-probs [B, V] and grows every row by one."""
         b = rows.size
+        rows.ensure_room(1, self.HEADROOM)
         width = rows.width()
-        mask = np.zeros((b, width + 1), dtype=np.int64)
-        for i, n in enumerate(rows.lengths):
-            mask[i, : int(n) + 1] = 1
-        logits, present = self._run(np.asarray(tokens, dtype=np.int64).reshape(b, 1), rows.kv, mask)
-        rows.kv = present
+        mask = (np.arange(width + 1)[None, :] <= rows.lengths[:, None]).astype(np.int64)
+        logits = self._run(np.asarray(tokens, dtype=np.int64).reshape(b, 1), rows.kv, mask)
         rows.lengths = rows.lengths + 1
         return log_softmax(logits[:, -1, :])

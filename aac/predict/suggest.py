@@ -69,8 +69,14 @@ class PredictorSettings:
 
     n_words: int = 5
     n_endings: int = 3
-    max_ending_tokens: int = 12
+    # 8, not 12: same KS on dev lines 1-200 (63.88 %, 108 ending hits either way; a hit is the
+    # whole rest of the sentence, and long rests are never guessed exactly), warm p95 -20 ms
+    max_ending_tokens: int = 8
     beam: int = 10
+    # after the first step: 6 live multi-token hypotheses, pruned below the 5th finished word
+    # (10 and the 7th before; KS identical on dev lines 1-200, fewer rows per step)
+    beam_extend: int = 6
+    prune_rank: int = 5
     max_word_tokens: int = 5
     ending_rows: int = 3  # words continued in the foreground to make the endings
     previews_per_word: int = 2
@@ -79,6 +85,7 @@ class PredictorSettings:
     profanity_filter: bool = True
     framing: str = "plain"
     lead_lines: int = 8
+    history_lines: int = 0  # the person's own last sentences added to the lead text (learning)
     truecase: bool = True
     max_context_chars: int = 300
 
@@ -88,7 +95,7 @@ class _Word:
     text: str  # as the model spelled it
     score: float  # log P(word, ends)
     logp: float  # log P(tokens)
-    rows: Rows  # rows object holding its KV
+    rows: Rows | None  # rows object holding its KV (None: dropped, see _keep_rows_of_best)
     row: int
     next_lp: np.ndarray  # log-probs of the token after the word
     tokens: tuple[int, ...] = ()
@@ -173,6 +180,8 @@ class Predictor:
         s = self.settings
         pack_lines = list(getattr(self.language, "lead_lines", None) or [])
         lines = (pack_lines or LEAD_LINES)[: s.lead_lines]
+        if s.history_lines > 0 and self.learner is not None:
+            lines = lines + [ln for ln in (self._learner_call("recent_sentences", s.history_lines) or []) if "\n" not in ln]
         if s.framing == "none":
             return "\n"
         body = "\n".join(lines) + "\n"
@@ -219,6 +228,7 @@ class Predictor:
             lps = eng.step(rows, np.array([h[0][-1] for h in live]))
             new: list[tuple[list[int], str, float, bool]] = []
             parents: list[int] = []
+            n_before = len(finished)
             for i, (toks, text, logp, covered) in enumerate(live):
                 row_lp = lps[i]
                 if covered:
@@ -238,13 +248,45 @@ class Predictor:
                     t = int(cand_ids[j])
                     new.append((toks + [t], text + self.vocab.body(t), logp + float(clp[j]), True if cand_cov is None else bool(cand_cov[j])))
                     parents.append(i)
+            self._keep_rows_of_best(finished, n_before, rows)
             # prune: an extension can only lose probability, so drop those already below the n-th word
-            bar = self._nth_best(finished, s.n_words + 2)
+            bar = self._nth_best(finished, s.prune_rank)
             keep = sorted(range(len(new)), key=lambda k: -new[k][2])
-            keep = [k for k in keep if new[k][2] > bar][: s.beam]
+            keep = [k for k in keep if new[k][2] > bar][: s.beam_extend]
             live = [new[k] for k in keep]
             rows = rows.select([parents[k] for k in keep]) if keep else None
         return finished
+
+    def _keep_rows_of_best(self, finished: list[_Word], n_before: int, rows: Rows) -> None:
+        """Keep KV rows only for words that can still be shown; copy them out of the step's batch.
+
+        Without this every finished word pins its whole beam batch (``beam`` rows of the whole
+        context) until the search ends: ~200 MB at the peak. Words that fall out of the best
+        ``n_words + 3`` lose their row; if one is shown after all (the learner may pick it),
+        ``_with_rows`` decodes it again.
+        """
+        bar = self._nth_best(finished, self.settings.n_words + 3)
+        fresh = [w for w in finished[n_before:] if w.score >= bar]
+        for w in finished[:n_before]:
+            if w.score < bar:
+                w.rows = None
+        for w in finished[n_before:]:
+            if w.score < bar:
+                w.rows = None
+        if fresh:
+            small = rows.select([w.row for w in fresh])
+            for j, w in enumerate(fresh):
+                w.rows, w.row = small, j
+
+    def _with_rows(self, word: _Word, state: ContextState, kind: str) -> _Word | None:
+        """``word`` with a KV row (decoded again if the search dropped it)."""
+        if word.rows is not None:
+            return word
+        forced = self._force_word(state, word.text, kind)
+        if forced is None:
+            return None
+        word.rows, word.row, word.next_lp = forced.rows, forced.row, forced.next_lp
+        return word
 
     @staticmethod
     def _nth_best(words: list[_Word], n: int) -> float:
@@ -436,19 +478,25 @@ class Predictor:
         found = self._search_words(state, prefix, kind, cancel)
         ranked = self._rank_words(found, sentence_start, prefix, kind)
         chosen = self._learner_words(context, prefix, ranked, state, kind, sentence_start)
+        chosen = [(w, wd, total) for w, wd, total in chosen if self._with_rows(wd, state, kind) is not None]
         words_out = [c[0] for c in chosen]
         search = _Search(context, prefix, sentence_start, words_out, [c[1].text for c in chosen], [c[2] for c in chosen], None, [c[1].next_lp for c in chosen])
-        search.refs = [(c[1].rows, c[1].row) for c in chosen]
+        # the shown words' KV rows, copied out of the beam's batches so those can be freed
+        # (each beam step's batch holds up to ``beam`` rows of the whole context)
+        compact = _stack_rows([(c[1].rows, c[1].row) for c in chosen]) if chosen else None
+        search.refs = [(compact, i) for i in range(len(chosen))] if compact is not None else []
         search.logps = [c[1].logp for c in chosen]
         search.model_text = text
         search.letter_mass = {w: total for w, _, total in ranked[:40]}
+        n_chosen = len(chosen)
+        found = ranked = chosen = []  # noqa: F841 - drop the beam batches now, not at return
         if on_words is not None:
             on_words(Suggestions(context, prefix, list(words_out), [], {}, [], (time.perf_counter() - t0) * 1000))
         endings: list[str] = []
         chunks: list[str] = []
-        if chosen and s.n_endings > 0:
+        if n_chosen and s.n_endings > 0:
             cand: list[tuple[float, str, int]] = []
-            start, k = 0, min(s.ending_rows, len(chosen))
+            start, k = 0, min(s.ending_rows, n_chosen)
             while start < k:
                 # normally the top ``ending_rows`` words; if some of their endings were junk or
                 # duplicates, the next words are continued too, so there are 3 when possible
@@ -463,7 +511,7 @@ class Predictor:
                         if c and self._norm(c) != self._norm(t or "") and c not in chunks:
                             chunks.append(c)
                 distinct = {self._norm(t) for _, t, _ in cand}
-                start, k = k, min(len(chosen), k + max(0, s.n_endings - len(distinct)))
+                start, k = k, min(n_chosen, k + max(0, s.n_endings - len(distinct)))
             cand.sort(key=lambda x: -x[0])
             seen: set[str] = set()
             for _, t, _ in cand:
@@ -710,6 +758,8 @@ def _vocab_for(path: Path, size: int, letters: str | None = None) -> Vocab:
 
 def _stack_rows(items: list[tuple[Rows, int]]) -> Rows:
     """One batch from rows of different Rows objects (different lengths; right padded)."""
+    if all(r is items[0][0] for r, _ in items):
+        return items[0][0].select([i for _, i in items])  # one gather per layer
     lengths = np.array([int(r.lengths[i]) for r, i in items], dtype=np.int64)
     width = int(lengths.max())
     first = items[0][0].kv
@@ -717,8 +767,8 @@ def _stack_rows(items: list[tuple[Rows, int]]) -> Rows:
     kv = []
     for layer in range(len(first)):
         a0 = first[layer]
-        cap = a0.shape[2] if fixed[layer] else width  # fixed-capacity (sliding-window) buffers keep their size
-        buf = np.zeros((len(items), a0.shape[1], cap, a0.shape[3]), dtype=a0.dtype)
+        cap = a0.shape[2] if fixed[layer] else width + Engine.HEADROOM  # pinned (sliding-window) buffers keep their size
+        buf = np.empty((len(items), a0.shape[1], cap, a0.shape[3]), dtype=a0.dtype)
         for j, (r, i) in enumerate(items):
             n = int(r.lengths[i])
             buf[j, :, :n] = r.kv[layer][i, :, :n]
