@@ -82,10 +82,20 @@ class PredictorSettings:
     previews_per_word: int = 2
     chunks: bool = True  # measured: +0.6 KS points on 40 dev sentences (6 chunk hits)
     chunk_min_prob: float = 0.6
+    # Greedy endings lean towards finishing the sentence: nats added to sentence-final tokens
+    # and taken from commas when choosing an ending's next token (scores keep the true
+    # log-probs). English dev lines 1-200: KS 63.88 -> 63.86 %, ending hits 108 -> 153; Russian
+    # endings stopped rambling in ", а я, а ты" chains.
+    end_bonus: float = 2.0
+    comma_penalty: float = 2.0
     profanity_filter: bool = True
     framing: str = "plain"
     lead_lines: int = 8
-    history_lines: int = 0  # the person's own last sentences added to the lead text (learning)
+    # the person's own last sentences (when learning) go before the lead lines, so the model
+    # itself picks up how they talk: dev lines 1-200 with learning 64.18 -> 64.45 % with 4
+    # (8 after the lead lines: 63.68 %)
+    history_lines: int = 4
+    history_before: bool = True
     truecase: bool = True
     max_context_chars: int = 300
 
@@ -170,6 +180,9 @@ class Predictor:
         for i in engine.eos_ids:
             if 0 <= i < len(self._bad_first):
                 self._bad_first[i] = False  # a message may end right after the word
+        texts = self.vocab.text
+        self._final_ids = np.array([t for t, x in enumerate(texts) if x and any(c in x for c in ".!?\n")] + [e for e in engine.eos_ids if e < len(texts)], dtype=np.int64)
+        self._comma_ids = np.array([t for t, x in enumerate(texts) if x and x.lstrip().startswith((",", ";"))], dtype=np.int64)
 
     @classmethod
     def from_model_dir(cls, model_dir: Path | str, settings: PredictorSettings | None = None, learner: Any = None, threads: int | None = None, language: Any = None) -> "Predictor":
@@ -181,7 +194,8 @@ class Predictor:
         pack_lines = list(getattr(self.language, "lead_lines", None) or [])
         lines = (pack_lines or LEAD_LINES)[: s.lead_lines]
         if s.history_lines > 0 and self.learner is not None:
-            lines = lines + [ln for ln in (self._learner_call("recent_sentences", s.history_lines) or []) if "\n" not in ln]
+            mine = [ln for ln in (self._learner_call("recent_sentences", s.history_lines) or []) if "\n" not in ln]
+            lines = mine + lines if s.history_before else lines + mine
         if s.framing == "none":
             return "\n"
         body = "\n".join(lines) + "\n"
@@ -355,6 +369,10 @@ class Predictor:
                     for e in self.engine.eos_ids:
                         if e < len(row):
                             row[e] = lp[bi][e]
+                if s.end_bonus:
+                    row[self._final_ids] += s.end_bonus
+                if s.comma_penalty:
+                    row[self._comma_ids] -= s.comma_penalty
                 if step == 0 and branch[oi] > 0:
                     t = int(_top(row, branch[oi] + 1)[branch[oi]])
                 else:
