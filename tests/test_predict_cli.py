@@ -62,3 +62,20 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "aac model build" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.model
+def test_bench_ks_reports_the_learning_curve_per_block(tmp_path: Path) -> None:
+    corpus = tmp_path / "lines.txt"
+    corpus.write_text("I am thirsty.\nPlease call my son.\nI am thirsty.\nThank you.\nGood night.\n", encoding="utf-8")
+    env = dict(os.environ, AAC_DATA_DIR=str(tmp_path / "data"))
+    proc = subprocess.run(
+        AAC + ["bench", "ks", "--corpus", str(corpus), "--block", "2", "--json", "--model-dir", str(_model_dir())],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert stats["sentences"] == 5 and stats["block"] == 2
+    assert len(stats["ks_per_block"]) == 3  # 2 + 2 + the last 1
+    assert all(0 <= v <= 100 for v in stats["ks_per_block"])
+    assert 0 < stats["ks"] < 100

@@ -92,3 +92,31 @@ def test_prefill_stops_when_cancelled(engine: Engine) -> None:
 def test_missing_model_files_give_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="aac model build"):
         Engine(tmp_path)
+
+
+def test_decode_writes_the_kv_in_place(engine: Engine) -> None:
+    """Past and present share one buffer: a step grows the rows without copying the cache."""
+    ctx = engine.prefill(engine.encode("I would like a cup of"))
+    rows = Rows.fork(ctx, 3)
+    before = [a.ctypes.data for a in rows.kv]
+    n = len(ctx.ids)
+    lp = engine.step(rows, np.array(engine.encode(" tea") * 3))
+    assert [a.ctypes.data for a in rows.kv] == before
+    assert rows.lengths.tolist() == [n + 1] * 3
+    # the new entry landed at position n of every row (the context part is untouched)
+    assert np.abs(rows.kv[0][:, :, n]).sum() > 0
+    np.testing.assert_array_equal(rows.kv[0][0, :, :n], ctx.kv[0][0, :, :n])
+    # and the three identical rows decode identically
+    assert int(np.argmax(lp[0])) == int(np.argmax(lp[1])) == int(np.argmax(lp[2]))
+
+
+def test_rows_grow_past_their_headroom(engine: Engine) -> None:
+    ctx = engine.prefill(engine.encode("Please"))
+    rows = Rows.fork(ctx, 1, headroom=2)
+    single = Rows.fork(ctx, 1)
+    toks = engine.encode(" bring me a glass of cold water now")
+    for t in toks:
+        lp = engine.step(rows, np.array([t]))
+        ref = engine.step(single, np.array([t]))
+    assert rows.lengths[0] == len(ctx.ids) + len(toks) and rows.kv[0].shape[2] >= rows.lengths[0]
+    _same_ranking(lp[0], ref[0])

@@ -170,3 +170,35 @@ def test_speculated_requests_are_served_without_a_model_call(predictor: Predicto
     assert nxt.matches(*guesses[0]) and len(nxt.words) == 5 and nxt.previews
     # the current request is still the one previews are served for
     assert predictor.preview(ctx, "", s.words[0]) == s.previews[s.words[0]]
+
+
+def test_the_persons_last_sentences_lead_the_prompt(predictor: Predictor, tmp_path: Path) -> None:
+    """With learning, the model sees how the person talks: their last sentences head the prompt."""
+    from aac.predict.service import open_learner
+
+    learner = open_learner(tmp_path / "profile")
+    if learner is None:
+        pytest.skip("learning package not available")
+    p = Predictor(predictor.engine, PredictorSettings(history_lines=2), learner=learner)
+    plain = p.lead_text()
+    for line in ["Feed the cat at six.", "Where is my blue scarf?", "Call Anna after lunch."]:
+        p.learn(line)
+    lead = p.lead_text()
+    assert lead.startswith("Where is my blue scarf?\nCall Anna after lunch.\n")  # the last 2, oldest first
+    assert "Feed the cat" not in lead and lead.endswith(plain)
+    assert "Anna" not in Predictor(predictor.engine, PredictorSettings(history_lines=2)).lead_text()  # no learner
+    s = p.suggest("", "")
+    assert len(s.words) == 5
+
+
+def test_endings_lean_towards_finishing_the_sentence(predictor: Predictor) -> None:
+    """The end bonus picks '.'/'?' over a comma chain; scores stay true log-probabilities."""
+    ctx = "My head hurts and my "
+    lean = Predictor(predictor.engine, PredictorSettings(end_bonus=2.0, comma_penalty=2.0)).suggest(ctx, "")
+    free = Predictor(predictor.engine, PredictorSettings(end_bonus=0.0, comma_penalty=0.0)).suggest(ctx, "")
+    finished = [e for e in lean.endings if e.rstrip()[-1:] in ".!?"]
+    assert len(finished) >= 2, lean.endings
+    n_words = lambda es: sum(len(e.split()) for e in es)  # noqa: E731
+    assert n_words(lean.endings) <= n_words(free.endings), (lean.endings, free.endings)
+    for e in lean.endings:
+        assert "," not in e or e.index(",") > 0

@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ks.add_argument("--skip", type=int, default=0, help="skip the first N sentences (e.g. hold out the lines used for tuning)")
     ks.add_argument("--no-learn", action="store_true", help="do not learn each sentence after typing it")
     ks.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    ks.add_argument("--block", type=int, default=0, help="also report KS per block of N sentences (the learning curve)")
     _add_model_opts(ks)
     ks.set_defaults(func=cmd_bench_ks)
     lat = bsub.add_parser("latency", help="start-up time, per-request p50/p95, preview readiness, peak RSS")
@@ -209,12 +210,23 @@ def cmd_bench_ks(args: argparse.Namespace) -> int:
         print(f"aac bench ks: {exc}", file=sys.stderr)
         return 3
 
+    blocks: list[float] = []
+    mark = {"sel": 0, "keys": 0}
+
     def progress(n: int, st: dict) -> None:
         if not args.json and n % 20 == 0:
             ks = 1 - st["selections"] / max(1, st["keystrokes"])
             print(f"  {n}/{len(lines)} sentences, KS so far {100 * ks:.1f}%", file=sys.stderr, flush=True)
+        if args.block > 0 and (n % args.block == 0 or n == len(lines)):
+            sel, keys = st["selections"] - mark["sel"], st["keystrokes"] - mark["keys"]
+            if keys:
+                blocks.append(round(100 * (1 - sel / keys), 2))
+            mark.update(sel=st["selections"], keys=st["keystrokes"])
 
     stats = run_ks(predictor, lines, learn=learn, progress=progress)
+    if args.block > 0:
+        stats["block"] = args.block
+        stats["ks_per_block"] = blocks
     stats["corpus"] = str(corpus)
     stats["model_dir"] = str(predictor.engine.model_dir)
     stats["learner"] = type(predictor.learner).__name__ if predictor.learner is not None else None
@@ -224,6 +236,8 @@ def cmd_bench_ks(args: argparse.Namespace) -> int:
     else:
         print(format_ks(stats))
         print(f"model {stats['model_dir']}  learner {stats['learner']}  chunks {stats['chunks_enabled']}")
+        if blocks:
+            print(f"KS per {args.block} sentences: " + ", ".join(f"{v:.2f}%" for v in blocks))
     return 0
 
 

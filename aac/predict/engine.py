@@ -6,7 +6,9 @@ So we drive the genai-built ``model.onnx`` with a plain ``InferenceSession``:
 
 * the context (lead text + what the person wrote) is prefilled once; the next request shares a
   long token prefix with it (the text grows a word at a time), so only the new tokens are run;
-* candidate rows fork the context KV (repeat along the batch axis) and decode in one batch.
+* candidate rows fork the context KV (repeat along the batch axis) and decode in one batch;
+* each layer's past and present are bound (IOBinding) to one preallocated buffer, so the model
+  appends the new entries in place instead of copying the whole cache every step.
 
 Facts about this graph that the code relies on (checked with tests/test_predict_engine.py):
 there is no ``position_ids`` input; the GroupQueryAttention op derives each row's length from the
@@ -16,11 +18,13 @@ front of the buffer, its mask has ``length_b + new`` ones followed by zeros, and
 the padding is never read. Outputs are ordered all keys then all values, so feeds are matched by
 name, never by position.
 
+Every KV buffer has a capacity beyond the row's length (``Engine.HEADROOM``, grown on demand);
+the mask's width is the longest row's length plus the new tokens, never the capacity.
+
 Gemma 3 (the Russian model) differs in two ways, both read from the model files, not its name:
 its tokenizer puts <bos> before every text (``prompt_prefix``; without it the output is garbage),
-and its sliding-window layers' attention wants a fixed-capacity KV buffer of at least the window
-(512): those buffers (``fixed``) keep their size and are written in place, the mask's width is the
-longest row's length, and prompts must stay below the window (``max_tokens``).
+and its sliding-window layers' attention wants a KV buffer of at least the window (512): those
+buffers (``fixed``) keep that capacity, and prompts must stay below the window (``max_tokens``).
 """
 
 from __future__ import annotations
