@@ -120,3 +120,13 @@ def test_rows_grow_past_their_headroom(engine: Engine) -> None:
         ref = engine.step(single, np.array([t]))
     assert rows.lengths[0] == len(ctx.ids) + len(toks) and rows.kv[0].shape[2] >= rows.lengths[0]
     _same_ranking(lp[0], ref[0])
+
+
+def test_freed_memory_is_given_back_only_above_the_budget(engine: Engine) -> None:
+    import sys
+
+    from aac.predict import engine as engine_mod
+
+    assert engine_mod.release_freed_memory(above_mb=1e9) is False  # under budget: no trim, no page faults
+    if sys.platform.startswith("linux") and engine_mod._libc is not None:
+        assert engine_mod.release_freed_memory(above_mb=0) is True

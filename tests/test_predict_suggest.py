@@ -187,6 +187,8 @@ def test_the_persons_last_sentences_lead_the_prompt(predictor: Predictor, tmp_pa
     assert lead.startswith("Where is my blue scarf?\nCall Anna after lunch.\n")  # the last 2, oldest first
     assert "Feed the cat" not in lead and lead.endswith(plain)
     assert "Anna" not in Predictor(predictor.engine, PredictorSettings(history_lines=2)).lead_text()  # no learner
+    p.learn("This one is far too long to go into the prompt, " * 4)
+    assert "far too long" not in p.lead_text() and "Call Anna" in p.lead_text()
     s = p.suggest("", "")
     assert len(s.words) == 5
 

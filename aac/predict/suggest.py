@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from aac.predict.engine import Cancelled, CancelCheck, ContextState, Engine, Rows
+from aac.predict.engine import Cancelled, CancelCheck, ContextState, Engine, Rows, release_freed_memory
 from aac.predict.filters import TextRules, at_sentence_start
 from aac.predict.tokens import Vocab
 from aac.predict.types import Suggestions
@@ -61,6 +61,9 @@ LEAD_LINES = [
 ]
 
 FRAMINGS = ("plain", "chat", "none")
+
+#: The person's sentences longer than this are not put in the prompt (see Predictor.lead_text).
+HISTORY_LINE_CHARS = 120
 
 
 @dataclass
@@ -91,10 +94,11 @@ class PredictorSettings:
     profanity_filter: bool = True
     framing: str = "plain"
     lead_lines: int = 8
-    # the person's own last sentences (when learning) go before the lead lines, so the model
-    # itself picks up how they talk: dev lines 1-200 with learning 64.18 -> 64.45 % with 4
-    # (8 after the lead lines: 63.68 %)
-    history_lines: int = 4
+    # the person's own last sentences (when learning) before the lead lines, so the model itself
+    # picks up how they talk. Measured, not kept: English dev 1-200 with learning 64.18 % ->
+    # 64.45 % with 4 lines (within noise; 8 lines after the lead: 63.68 %), Russian ru_eval 1-40
+    # 49.15 % no-learn -> 47.57 % learning with 4 lines (worse than no learning at all).
+    history_lines: int = 0
     history_before: bool = True
     truecase: bool = True
     max_context_chars: int = 300
@@ -105,7 +109,7 @@ class _Word:
     text: str  # as the model spelled it
     score: float  # log P(word, ends)
     logp: float  # log P(tokens)
-    rows: Rows | None  # rows object holding its KV (None: dropped, see _keep_rows_of_best)
+    rows: Rows  # rows object holding its KV
     row: int
     next_lp: np.ndarray  # log-probs of the token after the word
     tokens: tuple[int, ...] = ()
@@ -194,7 +198,9 @@ class Predictor:
         pack_lines = list(getattr(self.language, "lead_lines", None) or [])
         lines = (pack_lines or LEAD_LINES)[: s.lead_lines]
         if s.history_lines > 0 and self.learner is not None:
-            mine = [ln for ln in (self._learner_call("recent_sentences", s.history_lines) or []) if "\n" not in ln]
+            # short lines only, so the prompt stays well inside every model's KV buffer (Gemma's
+            # sliding window is 512 tokens) however long the person's messages are
+            mine = [ln for ln in (self._learner_call("recent_sentences", s.history_lines) or []) if "\n" not in ln and len(ln) <= HISTORY_LINE_CHARS]
             lines = mine + lines if s.history_before else lines + mine
         if s.framing == "none":
             return "\n"
@@ -242,7 +248,6 @@ class Predictor:
             lps = eng.step(rows, np.array([h[0][-1] for h in live]))
             new: list[tuple[list[int], str, float, bool]] = []
             parents: list[int] = []
-            n_before = len(finished)
             for i, (toks, text, logp, covered) in enumerate(live):
                 row_lp = lps[i]
                 if covered:
@@ -262,7 +267,6 @@ class Predictor:
                     t = int(cand_ids[j])
                     new.append((toks + [t], text + self.vocab.body(t), logp + float(clp[j]), True if cand_cov is None else bool(cand_cov[j])))
                     parents.append(i)
-            self._keep_rows_of_best(finished, n_before, rows)
             # prune: an extension can only lose probability, so drop those already below the n-th word
             bar = self._nth_best(finished, s.prune_rank)
             keep = sorted(range(len(new)), key=lambda k: -new[k][2])
@@ -270,37 +274,6 @@ class Predictor:
             live = [new[k] for k in keep]
             rows = rows.select([parents[k] for k in keep]) if keep else None
         return finished
-
-    def _keep_rows_of_best(self, finished: list[_Word], n_before: int, rows: Rows) -> None:
-        """Keep KV rows only for words that can still be shown; copy them out of the step's batch.
-
-        Without this every finished word pins its whole beam batch (``beam`` rows of the whole
-        context) until the search ends: ~200 MB at the peak. Words that fall out of the best
-        ``n_words + 3`` lose their row; if one is shown after all (the learner may pick it),
-        ``_with_rows`` decodes it again.
-        """
-        bar = self._nth_best(finished, self.settings.n_words + 3)
-        fresh = [w for w in finished[n_before:] if w.score >= bar]
-        for w in finished[:n_before]:
-            if w.score < bar:
-                w.rows = None
-        for w in finished[n_before:]:
-            if w.score < bar:
-                w.rows = None
-        if fresh:
-            small = rows.select([w.row for w in fresh])
-            for j, w in enumerate(fresh):
-                w.rows, w.row = small, j
-
-    def _with_rows(self, word: _Word, state: ContextState, kind: str) -> _Word | None:
-        """``word`` with a KV row (decoded again if the search dropped it)."""
-        if word.rows is not None:
-            return word
-        forced = self._force_word(state, word.text, kind)
-        if forced is None:
-            return None
-        word.rows, word.row, word.next_lp = forced.rows, forced.row, forced.next_lp
-        return word
 
     @staticmethod
     def _nth_best(words: list[_Word], n: int) -> float:
@@ -496,7 +469,6 @@ class Predictor:
         found = self._search_words(state, prefix, kind, cancel)
         ranked = self._rank_words(found, sentence_start, prefix, kind)
         chosen = self._learner_words(context, prefix, ranked, state, kind, sentence_start)
-        chosen = [(w, wd, total) for w, wd, total in chosen if self._with_rows(wd, state, kind) is not None]
         words_out = [c[0] for c in chosen]
         search = _Search(context, prefix, sentence_start, words_out, [c[1].text for c in chosen], [c[2] for c in chosen], None, [c[1].next_lp for c in chosen])
         # the shown words' KV rows, copied out of the beam's batches so those can be freed
@@ -541,6 +513,7 @@ class Predictor:
         sugg = Suggestions(context, prefix, words_out, endings, {}, chunks, (time.perf_counter() - t0) * 1000)
         search.suggestions = sugg
         self._remember(search)
+        release_freed_memory()
         return sugg
 
     def _remember(self, search: _Search) -> None:
@@ -594,6 +567,7 @@ class Predictor:
         last.previews_done = True
         last.refs = []  # free the KV rows and distributions (the cache keeps only text)
         last.next_lp = []
+        release_freed_memory()
         return last.suggestions
 
     def preview(self, context: str, prefix: str, word: str) -> list[str] | None:

@@ -46,6 +46,25 @@ LOST_GAZE_STATUS = {
     "en": "Eye tracker cannot see your eyes - dwell stopped",
     "ru": "Трекер не видит глаза - выбор остановлен",
 }
+#: The board's own status words the person reads, per language (English when a pack has none).
+STATUS_TEXT = {
+    "en": {
+        "unavailable": "Predictions unavailable ({why}); the keyboard still works",
+        "loading": "Loading predictions...",
+        "paused": "Paused",
+    },
+    "ru": {
+        "unavailable": "Подсказки недоступны ({why}); клавиатура работает",
+        "loading": "Загрузка подсказок...",
+        "paused": "Пауза",
+    },
+}
+
+
+def status_text(language: str, key: str, **values: str) -> str:
+    """A board status line in the board's language (falls back to English)."""
+    table = STATUS_TEXT.get(language, STATUS_TEXT["en"])
+    return table.get(key, STATUS_TEXT["en"][key]).format(**values)
 #: The page the "history" tile opens (built by the board, not in the layout file).
 HISTORY_PAGE = "__history__"
 #: Spoken messages shown on the history page (one full-width tile each, big enough to hit).
@@ -913,10 +932,11 @@ class BoardApp:
             # Plain words first; the tracker's technical reason is in the log, not on the board.
             lines.append(LOST_GAZE_STATUS.get(str(getattr(self.layout, "language", "en")), LOST_GAZE_STATUS["en"]))
             log.info("gaze lost: %s", getattr(self.source, "status", ""))
+        lang = str(getattr(self.layout, "language", "en"))
         if self.board.unavailable:
-            lines.append(f"Predictions unavailable ({self.board.unavailable}); the keyboard still works")
+            lines.append(status_text(lang, "unavailable", why=str(self.board.unavailable)))
         elif self.service is not None and not getattr(self.service, "ready", True):
-            lines.append("Loading predictions...")
+            lines.append(status_text(lang, "loading"))
         if self.tile_hint:
             lines.append(self.tile_hint)
         for part in (self.speaker, None if self.gaze_lost else self.source, self.usage_log):
@@ -931,7 +951,7 @@ class BoardApp:
         if self._transient and now < self._transient[1]:
             lines.append(self._transient[0])
         if getattr(self.session, "paused", False):
-            lines.append("Paused")
+            lines.append(status_text(lang, "paused"))
         return lines
 
     def slots_view(self) -> dict[str, Any]:

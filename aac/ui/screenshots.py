@@ -30,7 +30,9 @@ def _wait_fresh(app, clock_step, timeout: float = 60.0, previews: bool = False) 
     return False
 
 
-def take(out_dir: Path, size: tuple[int, int], layout: str = "default") -> list[Path]:
+def take(out_dir: Path, size: tuple[int, int], layout: str = "default", language: str = "en") -> list[Path]:
+    """Home, keyboard and preview screenshots; a Russian profile (``language="ru"``) saves them as
+    ``ru-predictions`` (home with a sentence begun) and ``ru-preview``."""
     import pygame
 
     from aac.gaze.mouse import MouseSource
@@ -42,6 +44,9 @@ def take(out_dir: Path, size: tuple[int, int], layout: str = "default") -> list[
     screen = pygame.display.set_mode(size)
     tmp = tempfile.mkdtemp(prefix="aac-shots-")
     profile = Profile.open(Path(tmp) / "profile")
+    if language != "en":
+        profile.set("language", language)
+        layout = f"{language}-default" if layout == "default" else layout
     parts = make_parts(profile, speech=False)
     pointer = [(size[0] * 0.4, size[1] * 0.08)]  # resting on the message bar
     source = MouseSource(lambda: pointer[0], size)
@@ -64,6 +69,21 @@ def take(out_dir: Path, size: tuple[int, int], layout: str = "default") -> list[
         saved.append(path)
 
     try:
+        if language == "ru":
+            app.session.restore("У меня болит ")
+            _wait_fresh(app, step)
+            frames(10)
+            save("ru-predictions")
+            app.session.restore("Позови, пожалуйста, ")
+            _wait_fresh(app, step, previews=True)
+            word = next(b for b in app.boxes if b.kind == "word" and b.tile.slot == 0)
+            pointer[0] = word.center
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 0.7:
+                app.step()
+                time.sleep(1 / 60)
+            save("ru-preview")
+            return saved
         _wait_fresh(app, step)
         frames(10)
         save("home")
@@ -98,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     for size in SIZES:
         for path in take(out, size):
             print(path)
+    for path in take(out, SIZES[0], language="ru"):
+        print(path)
     return 0
 
 

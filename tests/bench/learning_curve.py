@@ -15,6 +15,10 @@ model's raw words/scores/endings are computed once per state and stored in a JSO
 the three runs then cost model time only for states not seen before. The learner's time per
 request (user candidates + rerank, both kinds) is measured separately: that is the "adds <= 5 ms"
 figure.
+
+Not covered here: the person's last sentences at the head of the model's prompt
+(``PredictorSettings.history_lines``) change the model's own answer, so they cannot be cached;
+``aac bench ks --block 100`` measures the whole predictor with them.
 """
 
 from __future__ import annotations
