@@ -68,20 +68,24 @@ def take(out_dir: Path, size: tuple[int, int], layout: str = "default", language
         pygame.image.save(screen, str(path))
         saved.append(path)
 
+    def preview(text: str) -> None:
+        """A sentence start, then the gaze rests on word tile 1 (lock-on + part of the dwell)."""
+        app.session.restore(text)
+        _wait_fresh(app, step, previews=True)
+        word = next(b for b in app.boxes if b.kind == "word" and b.tile.slot == 0)
+        pointer[0] = word.center
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.7:
+            app.step()
+            time.sleep(1 / 60)
+
     try:
         if language == "ru":
             app.session.restore("У меня болит ")
             _wait_fresh(app, step)
             frames(10)
             save("ru-predictions")
-            app.session.restore("Позови, пожалуйста, ")
-            _wait_fresh(app, step, previews=True)
-            word = next(b for b in app.boxes if b.kind == "word" and b.tile.slot == 0)
-            pointer[0] = word.center
-            t0 = time.monotonic()
-            while time.monotonic() - t0 < 0.7:
-                app.step()
-                time.sleep(1 / 60)
+            preview("Позови, пожалуйста, ")
             save("ru-preview")
             return saved
         _wait_fresh(app, step)
@@ -92,15 +96,7 @@ def take(out_dir: Path, size: tuple[int, int], layout: str = "default", language
         _wait_fresh(app, step)
         frames(10)
         save("keyboard")
-        # Preview: a short sentence start, then the gaze rests on word tile 1.
-        app.session.restore("Can you ")
-        _wait_fresh(app, step, previews=True)
-        word = next(b for b in app.boxes if b.kind == "word" and b.tile.slot == 0)
-        pointer[0] = word.center
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 0.7:  # lock-on + part of the dwell
-            app.step()
-            time.sleep(1 / 60)
+        preview("Can you ")
         save("preview")
     finally:
         app.close()
