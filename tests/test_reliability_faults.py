@@ -386,6 +386,9 @@ def _disk_fault_scenario(tmp_path: Path, fault: str) -> None:
                 saved = json.loads((profile_dir / "draft.json").read_text(encoding="utf-8"))
                 assert fault == "full" and saved["text"] == app.session.text
             else:
+                # read again: the writer reports only once its write has failed (the first
+                # status above may have been read before the draft writer tried)
+                status = " | ".join(app.status_lines(clock.now))
                 assert "Draft not saved" in status, status
             want = "the disk is full" if fault == "full" else "read-only"
             assert want in status, status
