@@ -46,13 +46,11 @@ CancelCheck = Callable[[], bool]
 
 #: glibc's mmap threshold for this process (see _tame_malloc)
 MMAP_THRESHOLD = 1 << 20
-
-
-_libc = None
-
-
 #: Resident size above which the heap's free pages are given back after a request (MB).
 TRIM_ABOVE_MB = 400
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+#: glibc, once _tame_malloc found it (None elsewhere: nothing to tune or trim)
+_libc = None
 
 
 def _resident_mb() -> float:
@@ -61,9 +59,6 @@ def _resident_mb() -> float:
             return int(f.read().split()[1]) * _PAGE / 2**20
     except (OSError, ValueError, IndexError):
         return 0.0
-
-
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def release_freed_memory(above_mb: float = TRIM_ABOVE_MB) -> bool:
@@ -92,7 +87,7 @@ def _tame_malloc() -> None:
     with every block over 256 KB on mmap, each new buffer page-faults on first touch (a 10-row
     fork cost 11 ms instead of 2). A fixed 1 MB threshold measured best of both: the per-layer
     KV buffers of a batch come from the heap and are reused, the big ones go back to the OS
-    (peak RSS ~490 MB in `aac bench latency`). No-op off glibc.
+    (the heap itself is trimmed above a budget, see release_freed_memory). No-op off glibc.
     """
     try:
         import ctypes
