@@ -24,6 +24,7 @@ import pygame
 from aac.gaze.sample import GazeSample
 from aac.ui.board_state import BoardState
 from aac.ui.geometry import TileBox, layout_page
+from aac.ui.wording import status_text
 from aac.ui.render import FrameView, Renderer
 
 log = logging.getLogger(__name__)
@@ -42,29 +43,6 @@ CONTENT_KINDS = ("word", "ending", "chunk", "letter", "phrase", "punct", "space"
 #: After one of these is chosen on a page with ``return_to``, the board goes back to that page.
 RETURNING_KINDS = ("letter", "punct", "word", "ending", "chunk", "phrase")
 #: Shown while the eye tracker reports the eyes lost (dwell is cancelled meanwhile).
-LOST_GAZE_STATUS = {
-    "en": "Eye tracker cannot see your eyes - dwell stopped",
-    "ru": "Трекер не видит глаза - выбор остановлен",
-}
-#: The board's own status words the person reads, per language (English when a pack has none).
-STATUS_TEXT = {
-    "en": {
-        "unavailable": "Predictions unavailable ({why}); the keyboard still works",
-        "loading": "Loading predictions...",
-        "paused": "Paused",
-    },
-    "ru": {
-        "unavailable": "Подсказки недоступны ({why}); клавиатура работает",
-        "loading": "Загрузка подсказок...",
-        "paused": "Пауза",
-    },
-}
-
-
-def status_text(language: str, key: str, **values: str) -> str:
-    """A board status line in the board's language (falls back to English)."""
-    table = STATUS_TEXT.get(language, STATUS_TEXT["en"])
-    return table.get(key, STATUS_TEXT["en"][key]).format(**values)
 #: The page the "history" tile opens (built by the board, not in the layout file).
 HISTORY_PAGE = "__history__"
 #: Spoken messages shown on the history page (one full-width tile each, big enough to hit).
@@ -928,11 +906,11 @@ class BoardApp:
     def status_lines(self, now: float) -> list[str]:
         """Status items, most important first (the renderer drops from the end when short of room)."""
         lines = []
+        lang = str(getattr(self.layout, "language", "en"))
         if self.gaze_lost:
             # Plain words first; the tracker's technical reason is in the log, not on the board.
-            lines.append(LOST_GAZE_STATUS.get(str(getattr(self.layout, "language", "en")), LOST_GAZE_STATUS["en"]))
+            lines.append(status_text(lang, "gaze_lost"))
             log.info("gaze lost: %s", getattr(self.source, "status", ""))
-        lang = str(getattr(self.layout, "language", "en"))
         if self.board.unavailable:
             lines.append(status_text(lang, "unavailable", why=str(self.board.unavailable)))
         elif self.service is not None and not getattr(self.service, "ready", True):
@@ -988,6 +966,7 @@ class BoardApp:
             gaze=self._gaze_px if getattr(self.settings, "show_gaze_cursor", False) else None,
             resume_dwell_s=self.dwell_config.resume_dwell_s,
             highlight_ids=self._scan_highlight(),
+            language=str(getattr(self.layout, "language", "en")),
         )
 
     def _scan_highlight(self) -> frozenset[str]:

@@ -18,6 +18,7 @@ from aac.ui.board_state import SlotContent
 from aac.ui.fonts import FontBook
 from aac.ui.geometry import TileBox
 from aac.ui.surface_cache import SurfaceCache
+from aac.ui.wording import status_text
 
 #: Upper bound for cached tile images (a full 1920x1080 board is ~8 MB of tiles).
 TILE_CACHE_BYTES = 48 * 1024 * 1024
@@ -87,6 +88,7 @@ class FrameView:
     gaze: tuple[float, float] | None = None
     resume_dwell_s: float = 2.0
     highlight_ids: frozenset[str] = frozenset()  # switch scanning: the highlighted row or tile
+    language: str = "en"  # the board's own words (aac.ui.wording)
 
 
 class Renderer:
@@ -171,7 +173,7 @@ class Renderer:
             return str(tile.label), False
         if kind == "action":
             if view.paused and box.id in view.resume_ids:
-                return "Resume", False
+                return status_text(view.language, "resume"), False
             return ACTION_LABELS.get(str(tile.action), str(tile.action)), False
         if kind == "page":
             return str(tile.target or "").replace("_", " ").title(), False
@@ -387,10 +389,10 @@ class Renderer:
                 radius = max(4, min(rect.w, rect.h) // 12)
                 pygame.draw.rect(surf, rgb(view.theme.action_tile), rect, border_radius=radius)
                 pygame.draw.rect(surf, rgb(view.theme.dwell), rect, width=6, border_radius=radius)
-                self.draw_text_centered(surf, "Resume", rect, int(rect.h * 0.4), rgb(view.theme.tile_text), 1)
+                self.draw_text_centered(surf, status_text(view.language, "resume"), rect, int(rect.h * 0.4), rgb(view.theme.tile_text), 1)
                 if view.dwell_id == box.id and view.dwell_progress > 0:
                     self._draw_progress(surf, rect, view.dwell_progress, rgb(view.theme.dwell), radius)
-        title = f"Paused - look at Resume for {view.resume_dwell_s:g} s to continue"
+        title = status_text(view.language, "paused_title", seconds=f"{view.resume_dwell_s:g}")
         tsize, _ = self.fit(title, int(size[0] * 0.8), size[1] // 8, size[1] // 14, 1)
         img = self.fonts.render(title, tsize, rgb(view.theme.text))
         panel = img.get_rect(center=(size[0] // 2, size[1] // 2)).inflate(tsize * 2, tsize)
