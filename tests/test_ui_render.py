@@ -146,3 +146,34 @@ def test_model_missing_message_and_keyboard_still_enabled(app):
     enabled = {t.id for t in app.targets() if t.enabled}
     assert first(app, "letter", value="a").id in enabled
     assert first(app, "word", slot=0).id not in enabled
+
+
+def test_text_fitted_to_one_line_stays_one_line(app):
+    """fit() must not hand back more lines than asked for (the paused title is drawn on one line)."""
+    title = "Пауза - посмотрите на «Продолжить» 2 с, чтобы продолжить"
+    size, lines = app.renderer.fit(title, 1000, 200, 80, max_lines=1)
+    assert lines == [title]
+    assert app.renderer.fonts.font(size, title).size(title)[0] <= 1000
+
+
+def test_paused_screen_in_russian_fits_the_screen(tmp_path):
+    pygame.display.init()
+    pygame.font.init()
+    surface = pygame.Surface((1280, 720))
+    profile = Profile.open(tmp_path / "profile")
+    profile.set("language", "ru")
+    board = BoardApp(profile, surface, layout_name="ru-default", clock=lambda: 100.0, handle_events=False)
+    try:
+        board.session.pause()
+        board.session.drain_events()
+        view = board.frame_view(100.0)
+        assert view.language == "ru"
+        board.renderer.draw(board.surface, view)
+        # the title panel's outline (dwell colour) is found above the centre and stops short
+        # of the screen's edges: the long Russian title is fitted, not cut off
+        dwell = rgb(board.theme.dwell)
+        top = next(y for y in range(720 // 2, 0, -1) if tuple(surface.get_at((640, y)))[:3] == dwell)
+        row = [x for x in range(1280) if tuple(surface.get_at((x, top)))[:3] == dwell]
+        assert row and min(row) > 4 and max(row) < 1275, (min(row), max(row))
+    finally:
+        board.close()

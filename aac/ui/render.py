@@ -118,7 +118,7 @@ class Renderer:
             font = self.fonts.font(size, text)
             height = font.get_linesize() * len(lines)
             widest = max((font.size(line)[0] for line in lines), default=0)
-            if lines and height <= h and widest <= w:
+            if lines and len(lines) <= max_lines and height <= h and widest <= w:
                 result = (size, lines)
                 break
             size = int(size * 0.9) if size > 20 else size - 2
@@ -143,7 +143,7 @@ class Renderer:
                 line = word
         lines.append(line)
         if len(lines) > max_lines:
-            return lines[: max_lines + 1]  # signals "does not fit" through the height check
+            return lines[: max_lines + 1]  # one line too many: fit() reads it as "does not fit"
         return lines
 
     def draw_text_centered(
