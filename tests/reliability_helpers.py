@@ -454,6 +454,7 @@ class KillHarness:
         self.child.write_text(KILL_CHILD, encoding="utf-8")
         self.kills = 0
         self.acked_drafts = 0
+        self.writing_runs = 0  # runs in which the app saved a draft or was killed while saving one
         self.nonempty_drafts = 0
         self.inflight_seen = 0
         self.restored_by_simulate = 0
@@ -518,6 +519,7 @@ class KillHarness:
         assert draft in allowed, f"{where}: draft on disk {draft!r}, acknowledged {allowed!r}"
         assert not state["problems"], f"{where}: {state['problems']}"
         self.acked_drafts += rec["saved"] is not None
+        self.writing_runs += rec["saved"] is not None or rec["inflight"] is not None
         self.nonempty_drafts += bool(draft)
         # settings.json: valid JSON with the acknowledged (or in-flight) value
         raw = json.loads((self.profile / "settings.json").read_text(encoding="utf-8"))

@@ -36,6 +36,8 @@ def test_sigkill_during_simulated_session_loses_nothing(tmp_path):
     cleaned = harness.final_check()
     print("\n" + harness.summary() + f"; {cleaned} stale temp files cleaned at the next start")
     assert harness.kills == KILLS
-    # The kills must have landed while the app was really writing, or the test proves nothing.
-    assert harness.acked_drafts >= max(2, KILLS // 4), harness.summary()
+    # The kills must have landed while the app was really writing drafts, or the test proves nothing.
+    # A run counts when it acknowledged a save or was killed in the middle of one: on a slow disk most
+    # kills land inside a write (CI once saw 2 acknowledged and 7 in flight), which is the harder case.
+    assert harness.writing_runs >= max(2, KILLS // 4), harness.summary()
     assert harness.rows["selections"] > 0 and harness.rows["sessions"] >= KILLS, harness.summary()
