@@ -131,16 +131,17 @@ class BenchPredictor:
     """
 
     def __init__(self, model: Any, learner: Learner | None, teach: bool) -> None:
-        from aac.predict.suggest import Predictor, PredictorSettings
+        from aac.predict.suggest import Predictor, PredictorSettings, TextRules
 
         self.model = model
         self.learner = learner
         self.teach = teach
         self.learner_ms: list[float] = []
         self.learner_cpu_ms: list[float] = []  # CPU time of this thread: immune to other processes
-        self._shim = SimpleNamespace(settings=PredictorSettings(), learner=learner, _learner_failed=False)
+        self._shim = SimpleNamespace(settings=PredictorSettings(), learner=learner, _learner_failed=False,
+                                     rules=TextRules.for_language(None))
         self._shim._learner_call = lambda name, *a: Predictor._learner_call(self._shim, name, *a)
-        self._shim._norm = Predictor._norm  # a staticmethod
+        self._shim._norm = lambda text: Predictor._norm(self._shim, text)
         self._shim._force_word = lambda state, word, kind: SimpleNamespace(score=-20.0)
         self._words_hook = Predictor._learner_words
         self._endings_hook = Predictor._learner_endings
