@@ -99,3 +99,40 @@ def test_copy_makes_an_editable_user_layout(aac, tmp_path):
     assert copied.read_bytes() == (paths.LAYOUTS_DIR / "ru-default.toml").read_bytes()  # nothing lost
     bad = aac("layout", "copy", "default", "../escape")
     assert bad.returncode == 1 and "letters, digits" in bad.stderr
+
+
+def test_check_an_open_board_format_board(aac, tmp_path):
+    """A downloaded board is checked as what it is (and what importing it gives), not as TOML."""
+    board = tmp_path / "Board.OBF"  # suffix in capitals, as some exporters write it
+    board.write_text('{"format": "open-board-0.1", "id": "1", "name": "Snacks", "locale": "en",'
+                     ' "buttons": [{"id": "a", "label": "chips"}, {"id": "b", "label": "apple", "hidden": true}],'
+                     ' "grid": {"rows": 1, "columns": 2, "order": [["a", "b"]]}}', encoding="utf-8")
+    ok = aac("layout", "check", str(board))
+    assert ok.returncode == 0, ok.stdout
+    first, *notes = ok.stdout.splitlines()
+    assert first.startswith(f"ok: {board} (Open Board Format; imports as 1 pages, ") and "aac layout import" in first
+    assert notes == [f"note: {board}: 1 hidden button(s) left out"]
+
+    # the same content without a telling suffix is recognised by what it is
+    plain = tmp_path / "board-download"
+    plain.write_bytes(board.read_bytes())
+    assert aac("layout", "check", str(plain)).stdout.startswith(f"ok: {plain} (Open Board Format")
+
+    broken = tmp_path / "broken.obf"
+    broken.write_text('{"format": "open-board-0.1", "id": "1", "buttons": []', encoding="utf-8")
+    missing = tmp_path / "missing.obz"
+    bad = aac("layout", "check", str(broken), str(missing), "default")
+    assert bad.returncode == 1
+    lines = bad.stdout.splitlines()
+    assert lines[0].startswith(f"{broken}: cannot import this Open Board Format board: ") and "JSON" in lines[0], lines
+    assert lines[1] == f"{missing}: cannot import this Open Board Format board: file not found", lines
+    assert lines[2].startswith("ok: default (3 pages, "), lines
+
+
+@pytest.mark.skipif(not OBF.is_dir(), reason="shared OBF samples not available")
+def test_check_the_sample_boards(aac):
+    samples = sorted(str(p) for p in OBF.iterdir() if p.suffix in (".obf", ".obz"))
+    res = aac("layout", "check", *samples)
+    assert res.returncode == 0, res.stdout
+    oks = [ln for ln in res.stdout.splitlines() if ln.startswith("ok: ")]
+    assert [ln.split(" (")[0] for ln in oks] == [f"ok: {s}" for s in samples]

@@ -52,9 +52,51 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
+def is_board_file(item: str) -> bool:
+    """An Open Board Format file (by suffix, or by content: a zip or a JSON object), not a layout.
+
+    Caregivers download boards and check them before importing; treating one as TOML would only
+    say "syntax error" at line 1.
+    """
+    path = Path(item)
+    if path.suffix.lower() in (".obf", ".obz"):
+        return True
+    if path.suffix.lower() == ".toml" or not path.is_file():
+        return False
+    try:
+        with path.open("rb") as f:
+            head = f.read(64)
+    except OSError:
+        return False
+    return head.startswith(b"PK\x03\x04") or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def check_board(item: str) -> bool:
+    """Check an Open Board Format file the way ``aac layout import`` would convert it."""
+    from .obf import ObfError, import_board
+
+    try:
+        result = import_board(Path(item))
+    except ObfError as exc:
+        print(f"{item}: cannot import this Open Board Format board: {exc}")
+        return False
+    except OSError as exc:
+        print(f"{item}: cannot read: {exc.strerror or exc}")
+        return False
+    layout = result.layout
+    print(f"ok: {item} (Open Board Format; imports as {len(layout.pages)} pages, {layout.tile_count} tiles: "
+          f"aac layout import {item})")
+    for note in result.notes:
+        print(f"note: {item}: {note}")
+    return True
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     failed = False
     for item in args.files:
+        if is_board_file(item):
+            failed |= not check_board(item)
+            continue
         try:
             layout = load_layout(item)
         except LayoutError as exc:
