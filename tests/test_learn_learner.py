@@ -71,6 +71,25 @@ def test_learned_words_and_endings_come_back():
     assert len(ranked) == 2
 
 
+def test_a_word_said_after_the_same_two_words_is_shown_once_a_letter_is_typed():
+    learner = Learner.open(None)
+    learner.learn_sentence("My cat Whiskers is hungry.")
+    # a confident model with ten words on "w" (the person's word is not among them)
+    lm = [Candidate(w, "word", -0.5 - 0.3 * i, i, "lm")
+          for i, w in enumerate(["was", "will", "wakes", "went", "wants", "wakes", "won't", "wanted", "walks", "watches"])]
+    user = learner.user_word_candidates("My cat ", "W", 5)
+    assert texts(user) == ["Whiskers"]
+    shown = texts(learner.rerank("My cat ", "W", lm + user), "word")[:5]
+    assert shown == ["was", "will", "wakes", "went", "Whiskers"]  # the model's best four stay
+    # nothing typed yet: the model keeps all five places (the ending offers the sentence)
+    assert "Whiskers" not in texts(learner.rerank("My cat ", "", lm + user), "word")[:5]
+    # one word of context is not enough ("a cat" is not "my cat")
+    assert "Whiskers" not in texts(learner.rerank("Look, a cat ", "W", lm + user), "word")[:5]
+    # the typed letters themselves are never pushed in as a word
+    learner.learn_sentence("My cat w is a letter.")
+    assert "w" not in [t.lower() for t in texts(learner.rerank("My cat ", "w", lm + user), "word")[:5]]
+
+
 def test_influence_grows_with_evidence():
     learner = Learner.open(None)
     lm = lm_words("am", "think", "need", "have", "was", "will")
