@@ -510,3 +510,17 @@ def test_a_frame_slowed_by_the_model_is_charged_its_real_time():
     assert sim_frame_seconds(True, 0.001, 10.0) == FRAME_S
     assert sim_frame_seconds(True, 0.2, 10.0) == pytest.approx(2.0)  # 200 ms real at speed 10
     assert sim_frame_seconds(True, 0.2, 1.0) == pytest.approx(0.2)
+
+
+def test_predictions_off_status_is_in_the_boards_language(tmp_path):
+    """With no prediction service (``--no-model``) the status line has no English in a Russian board."""
+    for layout, expected in (("ru-default", "Подсказки недоступны (подсказки выключены в этом сеансе)"),
+                             ("default", "Predictions unavailable (predictions are off for this session)")):
+        app = make_app(tmp_path / layout, layout=layout)
+        try:
+            assert app.service is None
+            app._take_suggestions()
+            lines = app.status_lines(100.0)
+            assert lines and lines[0].startswith(expected), lines
+        finally:
+            app.close()

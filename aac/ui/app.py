@@ -510,7 +510,8 @@ class BoardApp:
 
     def _take_suggestions(self) -> None:
         if self.service is None:
-            self.board.unavailable = self.board.unavailable or "no prediction service"
+            lang = str(getattr(self.layout, "language", "en"))
+            self.board.unavailable = self.board.unavailable or status_text(lang, "no_service")
             return
         err = getattr(self.service, "error", None)
         self.board.unavailable = err or None
