@@ -77,6 +77,28 @@ def test_learning_is_async_and_changes_suggestions(tmp_path: Path) -> None:
         svc.close()
 
 
+@pytest.mark.model
+def test_closing_right_after_speaking_still_learns_the_last_sentences(tmp_path: Path) -> None:
+    """The board closes right after the last message: what was queued for learning is kept."""
+    from aac.predict.learn import Learner
+
+    svc = create_service(tmp_path / "profile", model_dir=_model_dir())
+    try:
+        assert svc.wait_ready(60), svc.error
+        if svc.predictor.learner is None:
+            pytest.skip("learning package not available")
+        svc.request("I would like to tell you about ", "")  # the worker is busy with a request...
+        said = ["My cat Zorblax likes tuna.", "Call Anneliese tonight.", "The blue cup please."]
+        for sentence in said:
+            svc.learn(sentence)
+    finally:
+        svc.close()  # ...when the board closes
+    assert not svc._thread.is_alive()
+    learned = Learner.open(tmp_path / "profile")
+    assert learned.summary()["sentences"] == 3
+    assert [c.text for c in learned.user_word_candidates("Call ", "A", 5)] == ["Anneliese"]
+
+
 def test_missing_model_sets_error_and_never_raises(tmp_path: Path) -> None:
     svc = create_service(None, model_dir=tmp_path / "nothing-here")
     try:

@@ -183,11 +183,21 @@ class PredictionService:
             time.sleep(0.005)
         return False
 
+    #: How long ``close`` waits for sentences still queued for learning (the first training
+    #: imports scikit-learn, seconds on a loaded machine).
+    CLOSE_LEARN_TIMEOUT_S = 20.0
+
     def close(self) -> None:
+        """Stop the worker; sentences still queued for learning are learned first.
+
+        The board closes right after the person's last message is spoken; dropping its queued
+        ``learn`` would lose what they said last (seen: 5 sentences simulated, 4 learned).
+        """
         with self._cv:
             self._closed = True
+            learning = bool(self._learn) and self.predictor is not None
             self._cv.notify_all()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=self.CLOSE_LEARN_TIMEOUT_S if learning else 5)
 
     # --- worker -------------------------------------------------------------------------------
     def _stale(self, seq: int) -> bool:
@@ -208,7 +218,7 @@ class PredictionService:
                 while not self._closed and self._pending is None and not self._learn:
                     self._cv.wait()
                 if self._closed:
-                    return
+                    break
                 job = self._pending
                 learn_item = self._learn.popleft() if job is None and self._learn else None
                 self._busy = True
@@ -219,6 +229,20 @@ class PredictionService:
                     self._do_learn(learn_item)
             finally:
                 self._busy = False
+        # closing: what was queued for learning is still learned (requests are not served), and
+        # the learner writes the training lists it keeps back between sentences
+        while True:
+            with self._cv:
+                if not self._learn:
+                    break
+                item = self._learn.popleft()
+            self._do_learn(item)
+        learner = getattr(self.predictor, "learner", None)
+        if learner is not None and hasattr(learner, "close"):
+            try:
+                learner.close()
+            except Exception as exc:  # noqa: BLE001 - a full disk must not stop the board closing
+                log.warning("learning not saved at close: %s", exc)
 
     def _serve(self, job: tuple[str, str, int]) -> None:
         context, prefix, seq = job
