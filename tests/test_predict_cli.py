@@ -54,6 +54,31 @@ def test_jsonl_contract_with_malformed_lines(tmp_path: Path) -> None:
     assert out[4] == {"ok": True}
 
 
+@pytest.mark.model
+def test_what_a_jsonl_session_taught_is_all_on_disk_at_the_end(tmp_path: Path) -> None:
+    """The learner writes its training lists every few sentences; the end of input writes the rest."""
+    from aac.predict.learn import Learner
+
+    profile = tmp_path / "profile"
+    env = dict(os.environ, AAC_DATA_DIR=str(tmp_path / "data"))
+
+    def session(context: str, sentence: str) -> list[dict]:
+        lines = [json.dumps({"context": context, "prefix": p}) for p in ("", sentence[len(context)])]
+        lines += [json.dumps({"learn": sentence}), json.dumps({"context": "My cat ", "prefix": "W"})]
+        proc = subprocess.run(AAC + ["predict", "--jsonl", "--model-dir", str(_model_dir()), "--profile", str(profile)],
+                              input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=600, env=env)
+        assert proc.returncode == 0, proc.stderr
+        return [json.loads(x) for x in proc.stdout.splitlines()]
+
+    session("My cat ", "My cat Whiskers is hungry.")
+    first = Learner.open(profile).summary()["reranker"]["word"]["stored"]
+    out = session("I would like some ", "I would like some water.")  # one sentence: no periodic save
+    assert "Whiskers" in out[-1]["words"]  # said the day before, offered once a letter is typed
+    summary = Learner.open(profile).summary()
+    assert summary["sentences"] == 2
+    assert summary["reranker"]["word"]["stored"] > first, summary  # the second session's lists too
+
+
 def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     proc = subprocess.run(
         AAC + ["predict", "--jsonl", "--model-dir", str(tmp_path)],
