@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     lat = bsub.add_parser("latency", help="start-up time, per-request p50/p95, preview readiness, peak RSS")
     lat.add_argument("--requests", type=int, default=40, help="requests per measurement")
     lat.add_argument("--json", action="store_true")
+    lat.add_argument("--no-learn", action="store_true",
+                     help="the model alone (default: with a learner taught a few sentences, as on the board)")
     _add_model_opts(lat)
     lat.set_defaults(func=cmd_bench_latency)
     b.set_defaults(func=lambda a: (b.print_help(), 2)[1])
@@ -258,7 +260,8 @@ def cmd_bench_latency(args: argparse.Namespace) -> int:
     except (ModelNotFound, LanguageError) as exc:
         print(f"aac bench latency: {exc}", file=sys.stderr)
         return 3
-    res = latency_bench(path, _settings(args), n=args.requests, threads=args.threads, language=pack)
+    res = latency_bench(path, _settings(args), n=args.requests, threads=args.threads, language=pack,
+                        learn=not args.no_learn)
     if args.json:
         print(json.dumps(res))
     else:
