@@ -514,8 +514,8 @@ def test_a_frame_slowed_by_the_model_is_charged_its_real_time():
 
 def test_predictions_off_status_is_in_the_boards_language(tmp_path):
     """With no prediction service (``--no-model``) the status line has no English in a Russian board."""
-    for layout, expected in (("ru-default", "Подсказки недоступны (подсказки выключены в этом сеансе)"),
-                             ("default", "Predictions unavailable (predictions are off for this session)")):
+    for layout, expected in (("ru-default", "Подсказки недоступны (выключены в этом сеансе)"),
+                             ("default", "Predictions unavailable (turned off for this session)")):
         app = make_app(tmp_path / layout, layout=layout)
         try:
             assert app.service is None

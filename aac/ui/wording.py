@@ -11,7 +11,7 @@ STATUS_TEXT = {
     "en": {
         "gaze_lost": "Eye tracker cannot see your eyes - dwell stopped",
         "unavailable": "Predictions unavailable ({why}); the keyboard still works",
-        "no_service": "predictions are off for this session",
+        "no_service": "turned off for this session",
         "loading": "Loading predictions...",
         "paused": "Paused",
         "resume": "Resume",
@@ -20,7 +20,7 @@ STATUS_TEXT = {
     "ru": {
         "gaze_lost": "Трекер не видит глаза - выбор остановлен",
         "unavailable": "Подсказки недоступны ({why}); клавиатура работает",
-        "no_service": "подсказки выключены в этом сеансе",
+        "no_service": "выключены в этом сеансе",
         "loading": "Загрузка подсказок...",
         "paused": "Пауза",
         "resume": "Продолжить",
