@@ -10,16 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from aac.predict.service import ModelNotFound, find_model_dir
+from model_helpers import built_model_dir
 
 AAC = [sys.executable, "-m", "aac.cli"]
 
 
-def _model_dir() -> Path:
-    try:
-        return find_model_dir()
-    except ModelNotFound as exc:
-        pytest.skip(f"no built model ({exc}); run `aac model build`")
+_model_dir = built_model_dir
 
 
 @pytest.mark.model

@@ -6,20 +6,15 @@ really drives a trained learner (and can leave it out), with the real model.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from aac.predict.bench import HISTORY_SENTENCES, latency_bench
-from aac.predict.service import ModelNotFound, find_model_dir
+from model_helpers import built_model_dir
 from aac.predict.suggest import PredictorSettings
 
 
-def _model_dir() -> Path:
-    try:
-        return find_model_dir()
-    except ModelNotFound as exc:
-        pytest.skip(f"no built model ({exc}); run `aac model build`")
+_model_dir = built_model_dir
 
 
 @pytest.mark.model

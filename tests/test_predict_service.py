@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from aac.predict.service import ModelNotFound, create_service, find_model_dir
+from aac.predict.service import create_service
+from model_helpers import built_model_dir
 
 
-def _model_dir() -> Path:
-    try:
-        return find_model_dir()
-    except ModelNotFound as exc:
-        pytest.skip(f"no built model ({exc}); run `aac model build`")
+_model_dir = built_model_dir
 
 
 @pytest.fixture(scope="module")
