@@ -204,6 +204,26 @@ def test_cli_profile_commands(data_dir, capsys):
     assert "dwell_ms = 1000" in out and "text_logging = false" in out
 
 
+def test_cli_set_refuses_names_that_are_not_installed(data_dir, capsys):
+    """A typo in a language, voice, layout or theme is caught where the caregiver typed it."""
+    assert run_cli("profile", "create", "Anna", capsys=capsys)[0] == 0
+    refused = {
+        ("language", "de"): "no language pack 'de' (available: en, ru)",
+        ("voice", "en_gb"): "did you mean en-gb?",
+        ("layout", "larg"): "no layout with this name",
+        ("layout", str(data_dir / "missing.toml")): "file not found",
+        ("theme", "neon"): "built-in themes: high-contrast, dark, light",
+    }
+    for (key, value), why in refused.items():
+        code, out, err = run_cli("profile", "set", key, value, "--profile", "Anna", capsys=capsys)
+        assert code == 1 and f"{key}: " in err and why in err and "nothing was changed" in err, (key, err)
+    assert Profile.open(data_dir / "profiles" / "Anna").settings == Profile.open(data_dir / "profiles" / "new").settings
+    for key, value in (("language", "ru"), ("voice", "ru-default"), ("layout", "ru-large"), ("theme", "dark")):
+        code, out, err = run_cli("profile", "set", key, value, "--profile", "Anna", capsys=capsys)
+        assert code == 0, err
+        assert getattr(Profile.open(data_dir / "profiles" / "Anna").settings, key) == value
+
+
 def test_cli_show_json_subprocess(data_dir):
     """The real console entry point, as other tools call it."""
     prof = Profile.create("Anna")

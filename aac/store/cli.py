@@ -142,7 +142,50 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def reference_problem(key: str, value: str) -> str | None:
+    """Why a language, voice, layout or theme name names nothing that is installed (else None).
+
+    The settings store only checks types; the board would quietly fall back to a default for
+    a name that does not exist, so a caregiver's typo is caught here, where they typed it.
+    """
+    name = value.strip()
+    if key == "language":
+        from aac.language import LanguageError, load_language
+
+        try:
+            load_language(name)
+        except LanguageError as exc:
+            return str(exc)
+    elif key == "voice":
+        from aac.speech.voices import VoiceError, load_voice
+
+        try:
+            load_voice(name)
+        except VoiceError as exc:
+            first = exc.problems[0] if getattr(exc, "problems", None) else None
+            if first is None:
+                return str(exc)
+            return f"no usable voice {name!r}: {first.message}" + (f" ({first.suggestion})" if first.suggestion else "")
+    elif key == "layout":
+        from aac.layouts.loader import LayoutError, resolve_layout
+
+        try:
+            resolve_layout(name)
+        except LayoutError as exc:
+            first = exc.problems[0]
+            return f"layout {name!r}: {first.message}" + (f" ({first.suggestion})" if first.suggestion else "")
+    elif key == "theme":
+        from aac.layouts.themes import theme_names
+
+        if name not in theme_names():
+            return f"no theme {name!r} (built-in themes: {', '.join(theme_names())})"
+    return None
+
+
 def cmd_set(args: argparse.Namespace) -> int:
+    why = reference_problem(args.key, args.value)
+    if why:
+        return _fail(f"{args.key}: {why}; nothing was changed")
     try:
         prof = _open(args.profile, create=False)
         clean = prof.set(args.key, args.value)
