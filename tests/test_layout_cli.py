@@ -92,13 +92,29 @@ def test_copy_makes_an_editable_user_layout(aac, tmp_path):
     done = aac("layout", "copy", "ru-default", "anna")
     assert done.returncode == 0, done.stderr
     copied = tmp_path / "data" / "layouts" / "anna.toml"
-    assert copied.read_bytes() == (paths.LAYOUTS_DIR / "ru-default.toml").read_bytes()
+    original = (paths.LAYOUTS_DIR / "ru-default.toml").read_text(encoding="utf-8")
+    text = copied.read_text(encoding="utf-8")
+    # the same layout, only its display name tells the copy from the original
+    assert text == original.replace('name = "Русская (ЙЦУКЕН)"', 'name = "anna (copy of Русская (ЙЦУКЕН))"', 1)
+    assert text != original
     assert aac("layout", "check", "anna").stdout.startswith("ok: anna (3 pages")
+    listed = aac("layout", "list").stdout
+    assert "anna (copy of Русская (ЙЦУКЕН))" in listed
     again = aac("layout", "copy", "default", "anna")
     assert again.returncode == 1 and "already exists" in again.stderr
-    assert copied.read_bytes() == (paths.LAYOUTS_DIR / "ru-default.toml").read_bytes()  # nothing lost
+    assert copied.read_text(encoding="utf-8") == text  # nothing lost
     bad = aac("layout", "copy", "default", "../escape")
     assert bad.returncode == 1 and "letters, digits" in bad.stderr
+
+
+def test_copy_renames_only_the_layout_name_line():
+    from aac.layouts.cli import renamed_copy
+
+    text = ('# name = "not this"\n[layout]\nlanguage = "en"\nname = "My \\"big\\" board"  # shown in the app\r\n'
+            '[[page]]\nname = "home"\n')
+    out = renamed_copy(text, "bob")
+    assert out == text.replace('name = "My \\"big\\" board"', 'name = "bob (copy of My \\"big\\" board)"')
+    assert renamed_copy("[[page]]\nname = 'home'\n", "bob") == "[[page]]\nname = 'home'\n"  # no [layout] name
 
 
 def test_check_an_open_board_format_board(aac, tmp_path):

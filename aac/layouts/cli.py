@@ -130,6 +130,34 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def renamed_copy(text: str, new_name: str) -> str:
+    """The layout text with its display name made ``new_name (copy of OLD)``.
+
+    Without this a copy shows under the same name as its original in ``aac layout list`` and
+    the settings screen, and the caregiver cannot tell which one they are choosing.
+    """
+    import json
+    import re
+
+    lines = text.splitlines(keepends=True)
+    in_layout = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_layout = stripped == "[layout]"
+            continue
+        m = re.match(r"^(\s*name\s*=\s*)(\"(?:[^\"\\]|\\.)*\")(\s*(?:#.*)?)$", line.rstrip("\r\n"))
+        if in_layout and m:
+            try:
+                old = json.loads(m.group(2))
+            except ValueError:
+                return text
+            ending = line[len(line.rstrip("\r\n")):]
+            lines[i] = m.group(1) + json.dumps(f"{new_name} (copy of {old})", ensure_ascii=False) + m.group(3) + ending
+            return "".join(lines)
+    return text
+
+
 def cmd_copy(args: argparse.Namespace) -> int:
     """Start a caregiver's own layout from a shipped one, in the user folder (kept on updates)."""
     import re
@@ -154,7 +182,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         print(f"{out} already exists; use --force to overwrite it", file=sys.stderr)
         return 1
-    atomic_write_text(out, text)
+    atomic_write_text(out, renamed_copy(text, args.name))
     print(f"copied {source} to {out}")
     print(f"edit it, then run: aac layout check {args.name}   (choose layout {args.name!r} in the settings)")
     return 0
