@@ -94,6 +94,14 @@ def test_calibrate_bad_inputs_are_clear(tmp_path, capsys):
     assert "gaze source 'tobii:nothing'" in capsys.readouterr().err
 
 
+def test_calibrate_without_a_display_says_so_instead_of_waiting_unseen(tmp_path, capsys, monkeypatch):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+        monkeypatch.delenv(var, raising=False)
+    assert cmd_calibrate(_args(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "no display found" in err and "previous calibration is kept" in err
+
+
 def test_calibrate_with_tobii_sdk_fake(tmp_path, capsys, monkeypatch):
     import importlib
     import sys

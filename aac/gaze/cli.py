@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -430,6 +431,7 @@ def cmd_calibrate(args: argparse.Namespace, *, clock: Callable[[], float] = time
                   pointer: Callable[[], tuple[float, float]] | None = None, frame_hook: Callable[[CalibrationRun, float], None] | None = None,
                   realtime: bool = True) -> int:
     """Run the calibration. ``clock``/``pointer``/``frame_hook``/``realtime`` let tests drive it headless."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame  # noqa: PLC0415
 
     from aac.gaze.source import make_source  # noqa: PLC0415
@@ -448,6 +450,15 @@ def cmd_calibrate(args: argparse.Namespace, *, clock: Callable[[], float] = time
     spec = args.gaze or getattr(profile.settings, "gaze_source", "mouse") or "mouse"
     if spec.startswith("scan"):
         print("aac calibrate: switch scanning needs no calibration", file=sys.stderr)
+        return 2
+    from aac.ui.cli import has_display  # noqa: PLC0415
+
+    if pointer is None and not has_display():
+        # without this SDL falls back to an off-screen window and the run waits, unseen, for a
+        # gaze that never comes (until --max-seconds)
+        print("aac calibrate: no display found (DISPLAY and WAYLAND_DISPLAY are not set). Calibration shows "
+              "targets on the screen the person looks at: run it on the board's computer with its screen on "
+              "(the previous calibration is kept).", file=sys.stderr)
         return 2
 
     pygame.display.init()
