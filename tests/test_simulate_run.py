@@ -94,3 +94,31 @@ def test_aac_simulate_writes_two_sentences_correctly(tmp_path):
     pngs = sorted(frames.glob("*.png"))
     assert len(pngs) == result["selections"], "one frame per activation"
     assert proc.returncode == 0
+
+
+def test_russian_sentences_are_typed_word_by_word(tmp_path):
+    """A Russian profile: the simulated person types Cyrillic words (it once 'finished' every
+    sentence at once because the English word pattern found no words in it)."""
+    from aac.ui.simulate import set_language
+
+    try:
+        set_language("ru")
+        assert norm_words("Позови маму, пожалуйста!") == ["позови", "маму", "пожалуйста"]
+    finally:
+        set_language("en")
+    assert norm_words("Позови маму") == []  # English rules (DESIGN.md) are back
+
+    text = tmp_path / "ru.txt"
+    text.write_text("Я хочу пить.\n", encoding="utf-8")
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", AAC_DATA_DIR=str(tmp_path / "data"))
+    run = [sys.executable, "-m", "aac.cli"]
+    assert subprocess.run(run + ["profile", "create", "ru"], env=env, capture_output=True, timeout=120).returncode == 0
+    assert subprocess.run(run + ["profile", "set", "language", "ru", "--profile", "ru"], env=env, capture_output=True,
+                          timeout=120).returncode == 0
+    proc = subprocess.run(run + ["simulate", "--profile", "ru", "--text-file", str(text), "--speed", "40", "--no-model",
+                                 "--speech", "record", "--json"], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("{")][0])
+    assert result["correct"] == 1 and result["words"] == 3, result
+    # "я хочу пить" with no predictions: 9 letters + 2 spaces + speak (+ the keyboard page)
+    assert result["by_kind"]["letter"] == 9 and result["by_kind"]["speak"] == 1, result

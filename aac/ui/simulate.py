@@ -43,11 +43,30 @@ from aac.ui.geometry import TileBox, px_per_degree
 FRAME_S = 1.0 / 60.0
 SAMPLE_HZ = 60.0
 WORD_RE = re.compile(r"[a-z0-9']+")
+#: The word pattern of the board's language (set by run_simulation; English until then).
+_word_re = WORD_RE
+
+
+def set_language(code: str | None) -> None:
+    """Words are the language pack's letters (DESIGN.md's ``[a-z0-9']+`` for English).
+
+    With the English pattern a Russian sentence had no words at all: the simulated person
+    "finished" every sentence at once and spoke nothing.
+    """
+    global _word_re
+    _word_re = WORD_RE
+    if code and code != "en":
+        from aac.language import LanguageError, load_language
+
+        try:
+            _word_re = re.compile(load_language(code).word_pattern)
+        except LanguageError:
+            pass
 
 
 def norm_words(text: str) -> list[str]:
     """DESIGN.md normalisation: lowercase, words are ``[a-z0-9']+`` (case/punctuation ignored)."""
-    return WORD_RE.findall(text.lower().replace("’", "'"))
+    return _word_re.findall(text.lower().replace("’", "'"))
 
 
 def norm(text: str) -> str:
@@ -575,6 +594,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
         profile, screen, layout_name=cfg.layout, clock=clock, service=service, speaker=speaker,
         usage_log=parts["usage_log"], source_name="sim", handle_events=False,
     )
+    set_language(str(getattr(app.layout, "language", "en") or "en"))
     person = SimulatedPerson(app, rng)
     source = SimulatedTobii(person, cfg.size, clock, rng, cfg.noise_deg)
     app.source = source
