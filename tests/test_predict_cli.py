@@ -85,6 +85,16 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_a_profile_that_is_a_file_is_refused_before_anything_is_answered(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("my notes", encoding="utf-8")
+    proc = subprocess.run(AAC + ["predict", "--jsonl", "--profile", str(not_a_folder)],
+                          input='{"context": "", "prefix": ""}\n', capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "is a file; give a profile folder" in proc.stderr
+    assert not_a_folder.read_text(encoding="utf-8") == "my notes"
+
+
 @pytest.mark.model
 def test_bench_ks_reports_the_learning_curve_per_block(tmp_path: Path) -> None:
     corpus = tmp_path / "lines.txt"

@@ -171,6 +171,13 @@ def handle_line(predictor: Any, line: str, previews: bool = True) -> dict:
 def cmd_predict(args: argparse.Namespace) -> int:
     from aac.language import LanguageError
 
+    profile = getattr(args, "profile", None)
+    if profile and Path(profile).exists() and not Path(profile).is_dir():
+        # checked before the model loads: every answer would be given, and every learned
+        # sentence lost, with only a warning on stderr
+        print(f"aac predict: --profile {profile} is a file; give a profile folder (it is created if missing)",
+              file=sys.stderr)
+        return 2
     try:
         predictor = _predictor(args, learn=True)
     except LanguageError as exc:
