@@ -12,25 +12,25 @@ KS = 1 - selections / sum(len(word) + 1). After each sentence the predictor lear
 
 from __future__ import annotations
 
-import re
 import resource
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-_WORD = re.compile(r"[a-z0-9']+")
-#: word pattern used by normalize_words; ``set_language`` switches it to a pack's letters
-_word_re = _WORD
+from aac.predict.filters import TextRules
+
+#: text rules whose ``words_of`` normalize_words uses; ``set_language`` switches to a pack's letters
+_rules = TextRules.for_language(None)
 
 
 def set_language(pack: Any | None) -> None:
     """Normalise words with the pack's letters (English: ``[a-z0-9']+`` as before)."""
-    global _word_re
-    _word_re = _WORD if pack is None or getattr(pack, "code", "en") == "en" else re.compile(pack.word_pattern)
+    global _rules
+    _rules = TextRules.for_language(pack)
 
 
 def normalize_words(text: str) -> list[str]:
-    return _word_re.findall(text.lower())
+    return _rules.words_of(text)
 
 
 def _norm(text: str) -> str:

@@ -38,35 +38,36 @@ from pathlib import Path
 from typing import Any
 
 from aac.gaze.sample import GazeSample, from_tobii_dict
+from aac.predict.filters import TextRules
 from aac.ui.geometry import TileBox, px_per_degree
 
 FRAME_S = 1.0 / 60.0
 SAMPLE_HZ = 60.0
-WORD_RE = re.compile(r"[a-z0-9']+")
-#: The word pattern of the board's language (set by run_simulation; English until then).
-_word_re = WORD_RE
+#: The board language's text rules (set by run_simulation; English until then): their
+#: ``words_of`` is DESIGN.md's normalisation, ``[a-z0-9']+`` for English.
+_rules = TextRules.for_language(None)
 
 
 def set_language(code: str | None) -> None:
-    """Words are the language pack's letters (DESIGN.md's ``[a-z0-9']+`` for English).
+    """Words are the language pack's letters, as the predictor and the KS benchmark count them.
 
     With the English pattern a Russian sentence had no words at all: the simulated person
     "finished" every sentence at once and spoke nothing.
     """
-    global _word_re
-    _word_re = WORD_RE
+    global _rules
+    _rules = TextRules.for_language(None)
     if code and code != "en":
         from aac.language import LanguageError, load_language
 
         try:
-            _word_re = re.compile(load_language(code).word_pattern)
+            _rules = TextRules.for_language(load_language(code))
         except LanguageError:
             pass
 
 
 def norm_words(text: str) -> list[str]:
     """DESIGN.md normalisation: lowercase, words are ``[a-z0-9']+`` (case/punctuation ignored)."""
-    return _word_re.findall(text.lower().replace("’", "'"))
+    return _rules.words_of(text.replace("’", "'"))
 
 
 def norm(text: str) -> str:
