@@ -194,12 +194,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - the contract: one line out, keep running
             out = {"error": f"{type(exc).__name__}: {exc}"}
         _emit(out)
-    learner = getattr(predictor, "learner", None)
-    if learner is not None and hasattr(learner, "close"):
-        try:
-            learner.close()  # the training lists kept back between sentences (see Learner.save)
-        except Exception as exc:  # noqa: BLE001 - the answers were all given; say why it was not saved
-            print(f"aac predict: learning not saved: {exc}", file=sys.stderr)
+    predictor.close()  # the learner's training lists kept back between sentences (see Learner.save)
     return 0
 
 

@@ -237,12 +237,9 @@ class PredictionService:
                     break
                 item = self._learn.popleft()
             self._do_learn(item)
-        learner = getattr(self.predictor, "learner", None)
-        if learner is not None and hasattr(learner, "close"):
-            try:
-                learner.close()
-            except Exception as exc:  # noqa: BLE001 - a full disk must not stop the board closing
-                log.warning("learning not saved at close: %s", exc)
+        close = getattr(self.predictor, "close", None)
+        if close is not None:
+            close()
 
     def _serve(self, job: tuple[str, str, int]) -> None:
         context, prefix, seq = job

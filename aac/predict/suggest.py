@@ -689,6 +689,10 @@ class Predictor:
         self._end_cache = {}
         self._cache_ctx = ""
 
+    def close(self) -> None:
+        """Let the learner write what it keeps back between sentences (its training lists)."""
+        self._learner_call("close")
+
     def learn(self, sentence: str) -> None:
         if self.learner is not None:
             self._searches.clear()  # what was learned may change the suggestions
