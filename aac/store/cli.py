@@ -142,6 +142,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _first_problem(exc: Exception) -> str:
+    """The first of a VoiceError's or LayoutError's problems as "message (suggestion)", no file name."""
+    problems = getattr(exc, "problems", None)
+    if not problems:
+        return str(exc)
+    first = problems[0]
+    return first.message + (f" ({first.suggestion})" if first.suggestion else "")
+
+
 def reference_problem(key: str, value: str) -> str | None:
     """Why a language, voice, layout or theme name names nothing that is installed (else None).
 
@@ -162,18 +171,14 @@ def reference_problem(key: str, value: str) -> str | None:
         try:
             load_voice(name)
         except VoiceError as exc:
-            first = exc.problems[0] if getattr(exc, "problems", None) else None
-            if first is None:
-                return str(exc)
-            return f"no usable voice {name!r}: {first.message}" + (f" ({first.suggestion})" if first.suggestion else "")
+            return f"no usable voice {name!r}: {_first_problem(exc)}"
     elif key == "layout":
         from aac.layouts.loader import LayoutError, resolve_layout
 
         try:
             resolve_layout(name)
         except LayoutError as exc:
-            first = exc.problems[0]
-            return f"layout {name!r}: {first.message}" + (f" ({first.suggestion})" if first.suggestion else "")
+            return f"layout {name!r}: {_first_problem(exc)}"
     elif key == "theme":
         from aac.layouts.themes import theme_names
 
