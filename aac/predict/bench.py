@@ -99,11 +99,14 @@ def _record(predictor: Any, context: str, prefix: str, picked: str | None) -> No
         rec(context, prefix, picked)
 
 
+def new_stats() -> dict[str, Any]:
+    """The counters ``simulate_sentence`` adds to, all zero."""
+    return {"keystrokes": 0, "selections": 0, "word_hits": 0, "ending_hits": 0, "chunk_hits": 0,
+            "letters": 0, "spaces": 0, "requests": 0, "latency_ms": []}
+
+
 def run_ks(predictor: Any, lines: Iterable[str], learn: bool = True, use_chunks: bool = True, progress: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
-    stats: dict[str, Any] = {
-        "sentences": 0, "keystrokes": 0, "selections": 0, "word_hits": 0, "ending_hits": 0,
-        "chunk_hits": 0, "letters": 0, "spaces": 0, "requests": 0, "latency_ms": [],
-    }
+    stats: dict[str, Any] = {"sentences": 0, **new_stats()}
     t0 = time.perf_counter()
     for n, line in enumerate(lines, 1):
         simulate_sentence(predictor, line, stats, use_chunks=use_chunks)
@@ -213,8 +216,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
             # the person said these before: the learner trains (scikit-learn loads) as it would
             # after their first sentences on the board, with suggestion lists to learn from
             for sentence in HISTORY_SENTENCES_RU if ru else HISTORY_SENTENCES:
-                simulate_sentence(pred, sentence, {"keystrokes": 0, "selections": 0, "word_hits": 0, "ending_hits": 0,
-                                                   "chunk_hits": 0, "letters": 0, "spaces": 0, "requests": 0, "latency_ms": []})
+                simulate_sentence(pred, sentence, new_stats())
                 pred.learn(sentence)
         pred.clear_cache()
         # the service's worker is idle now; drive the predictor directly for exact timings

@@ -31,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learning_curve import CachedModel  # noqa: E402
 
-from aac.predict.bench import _norm, normalize_words, read_corpus, simulate_sentence  # noqa: E402
+from aac.predict.bench import _norm, new_stats, normalize_words, read_corpus, simulate_sentence  # noqa: E402
 from aac.predict.types import Suggestions  # noqa: E402
 
 
@@ -69,8 +69,7 @@ class OraclePredictor:
 
 
 def run(pred: OraclePredictor, lines: list[str]) -> dict[str, Any]:
-    stats: dict[str, Any] = {"keystrokes": 0, "selections": 0, "word_hits": 0, "ending_hits": 0, "chunk_hits": 0,
-                             "letters": 0, "spaces": 0, "requests": 0, "latency_ms": []}
+    stats = new_stats()
     for line in lines:
         pred.start(line)
         simulate_sentence(pred, line, stats)

@@ -33,7 +33,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from aac.predict.bench import percentile, read_corpus, simulate_sentence
+from aac.predict.bench import new_stats, percentile, read_corpus, simulate_sentence
 from aac.predict.learn import Learner
 from aac.predict.types import Candidate, Suggestions
 
@@ -182,8 +182,7 @@ def run(pred: BenchPredictor, lines: list[str], block: int) -> dict[str, Any]:
     cur = None
     for n, line in enumerate(lines):
         if n % block == 0:
-            cur = {"keystrokes": 0, "selections": 0, "word_hits": 0, "ending_hits": 0, "chunk_hits": 0,
-                   "letters": 0, "spaces": 0, "requests": 0, "latency_ms": []}
+            cur = new_stats()
             blocks.append(cur)
         simulate_sentence(pred, line, cur)
         pred.learn(line)
