@@ -121,7 +121,9 @@ def test_odd_prefixes_stay_constrained(predictor: Predictor) -> None:
 def test_chunks_are_multiword_prefixes_of_confident_continuations(predictor: Predictor) -> None:
     p = Predictor(predictor.engine, PredictorSettings(chunks=True, chunk_min_prob=0.3))
     seen = 0
-    for ctx in ["Thank you very ", "I would like a cup of ", "Can you help me "]:
+    # "Can you help me" alone was borderline: batched int4 kernels give slightly different
+    # probabilities after other requests, and a fresh model build lost its chunk (seen 2026-12-06).
+    for ctx in ["Thank you very ", "I would like a cup of ", "Can you help me ", "Could you please turn "]:
         s = p.suggest(ctx, "")
         for c in s.chunks:
             seen += 1
