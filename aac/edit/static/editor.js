@@ -363,11 +363,25 @@ function deletePage() {
   } });
   status(`Page “${name}” deleted (undo brings it back).`);
 }
+function freeBlock(p, rs, cs) {
+  // first place (row by row) where a rs x cs block of empty cells fits
+  for (let r = 0; r + rs <= p.rows; r++) for (let c = 0; c + cs <= p.cols; c++) {
+    let ok = true;
+    for (let i = 0; ok && i < rs; i++) for (let j = 0; ok && j < cs; j++) if (tileAt(p, r + i, c + j) >= 0) ok = false;
+    if (ok) return [r, c];
+  }
+  return null;
+}
 function addPhrase() {
-  const free = emptyCells(page())[0];
-  if (!free) { $("phraseMsg").textContent = "This page has no empty cell: remove a tile or add a page."; return; }
+  // phrases get big tiles when there is room (easier to hit with the eyes): 2 x 3 cells, else smaller
+  const p = page(); let spot = null, size = null;
+  for (const [rs, cs] of [[2, 3], [1, 3], [1, 2], [1, 1]]) { spot = freeBlock(p, rs, cs); if (spot) { size = [rs, cs]; break; } }
+  if (!spot) { $("phraseMsg").textContent = "This page has no empty cell: remove a tile or add a page."; return; }
   $("phraseMsg").textContent = "";
-  edit({ fn: () => { page().tiles.push({ kind: "phrase", label: "New phrase", value: "New phrase", row: free[0], col: free[1] }); } });
+  const tile = { kind: "phrase", label: "New phrase", value: "New phrase", row: spot[0], col: spot[1] };
+  if (size[0] > 1) tile.row_span = size[0];
+  if (size[1] > 1) tile.col_span = size[1];
+  edit({ fn: () => { p.tiles.push(tile); } });
   const inputs = $("phraseList").querySelectorAll("li:last-child input"); if (inputs[0]) { inputs[0].focus(); inputs[0].select(); }
 }
 
