@@ -100,6 +100,10 @@ def check_board(item: str) -> bool:
           f"aac layout import {item})")
     for note in result.notes:
         print(f"note: {item}: {note}")
+    from .glyphs import glyph_warnings
+
+    for warning in glyph_warnings(layout):
+        print(f"warning: {item}: {warning}")
     return True
 
 
@@ -117,6 +121,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(problem)
             continue
         print(f"ok: {item} ({len(layout.pages)} pages, {layout.tile_count} tiles)")
+        from .glyphs import glyph_warnings
+
+        for warning in glyph_warnings(layout):
+            print(f"warning: {item}: {warning}")
         if getattr(args, "advice", False):
             from .advice import advise
 
