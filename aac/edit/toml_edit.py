@@ -126,7 +126,8 @@ def _split_comment(rest: str) -> tuple[str, str]:
                 tomllib.loads("x = " + rest[:i])
             except tomllib.TOMLDecodeError:
                 continue
-            return rest[:i].rstrip(), " " + rest[i:]
+            value = rest[:i].rstrip()
+            return value, rest[len(value):]  # the caregiver's spacing before the comment too
     return rest.rstrip(), ""
 
 
