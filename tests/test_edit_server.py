@@ -233,3 +233,34 @@ def test_preview_is_drawn_by_the_board_renderer(editor):
     img = pygame.image.load(io.BytesIO(png), "p.png")
     assert img.get_size() == (960, 540)
     assert img.get_at((480, 270))[:3] != (0, 0, 0) or img.get_at((100, 300))[:3] != (0, 0, 0)
+
+
+def test_start_from_an_imported_board_and_svg_pictures(editor, tmp_path):
+    from aac.layouts.loader import load_layout, user_layouts_dir
+
+    obz = tmp_path / "b.obz"
+    from aac.layouts.obf_export import export_layout
+
+    export_layout(load_layout("large"), obz)
+    body, ctype = multipart("b.obz", obz.read_bytes(), {"name": "Grandma"})
+    status, res = call(editor, "/api/import", raw=body, content_type=ctype)
+    assert status == 200, res
+    assert res["name"] == "grandma" and (user_layouts_dir() / "grandma.toml").is_file()
+    status, res = call(editor, "/api/import", raw=body, content_type=ctype)
+    assert status == 409 and "already exists" in res["error"]  # never silently replaced
+    body, ctype = multipart("x.obf", b"{not json")
+    status, res = call(editor, "/api/import", raw=body, content_type=ctype)
+    assert status == 422 and "not valid JSON" in res["error"]
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><circle cx="32" cy="32" r="30" fill="red"/></svg>'
+    body, ctype = multipart("dot.svg", svg)
+    status, res = call(editor, "/api/picture?name=grandma", raw=body, content_type=ctype)
+    assert status == 200 and res["picture"].endswith(".png")
+    assert (user_layouts_dir() / res["picture"]).read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(__import__("shutil").which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_try_the_voice_returns_real_audio(editor):
+    status, wav = call(editor, "/api/speak", {"voice": "en-default", "text": "Hello"})
+    assert status == 200 and wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) > 4000
+    status, res = call(editor, "/api/speak", {"voice": "nobody"})
+    assert status == 422 and "nobody" in res["error"]
