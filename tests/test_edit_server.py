@@ -264,3 +264,51 @@ def test_try_the_voice_returns_real_audio(editor):
     assert status == 200 and wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) > 4000
     status, res = call(editor, "/api/speak", {"voice": "nobody"})
     assert status == 422 and "nobody" in res["error"]
+
+
+def test_aac_edit_prints_a_link_that_works_only_with_its_token(tmp_path):
+    """The real command in a child process, as a caregiver starts it."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from aac import paths
+
+    env = dict(os.environ, AAC_DATA_DIR=str(tmp_path / "data"), AAC_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=str(paths.REPO_ROOT))
+    env.pop("DISPLAY", None)
+    proc = subprocess.Popen([sys.executable, "-m", "aac.cli", "edit", "--no-browser"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=paths.REPO_ROOT)
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("token=" in line for line in lines):
+            lines.append(proc.stdout.readline())
+        url = next(line.strip() for line in lines if "token=" in line)
+        assert url.startswith("http://127.0.0.1:")
+        token = url.split("token=", 1)[1]
+        with urllib.request.urlopen(urllib.request.Request(url.replace("/?token=" + token, "/api/state"),
+                                                           headers={"X-AAC-Token": token}), timeout=30) as res:
+            assert json.loads(res.read())["profile"] == "default"
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(url.replace("/?token=" + token, "/api/state"), timeout=30)
+        assert err.value.code == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_copy_takes_the_pictures_along(tmp_path, monkeypatch, capsys):
+    from aac.cli import main
+    from aac.layouts.loader import load_layout, user_layouts_dir
+
+    obf = Path("/work/shared/data/obf/path_images.obz")
+    if not obf.is_file():
+        pytest.skip("shared OBF samples not available")
+    monkeypatch.setenv("AAC_DATA_DIR", str(tmp_path / "data"))
+    assert main(["layout", "import", str(obf), "--name", "pics"]) == 0
+    assert main(["layout", "copy", "pics", "pics2"]) == 0
+    copy = load_layout("pics2")
+    pictured = [t for p in copy.pages for t in p.tiles if t.picture]
+    assert len(pictured) == 2 and all(t.picture_path.parent == user_layouts_dir() / "pics2.media" for t in pictured)

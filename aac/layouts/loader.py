@@ -297,7 +297,11 @@ def _saved_good(name: PathOrName) -> tuple[Layout, str] | None:
         copy = _good_copy_path(name)
         if not copy.is_file():
             return None
-        layout = parse_layout_bytes(copy.read_bytes(), f"{copy}", source=copy)
+        try:  # pictures are found next to the original file, not next to the copy
+            original = resolve_layout(name)
+        except LayoutError:
+            original = copy
+        layout = parse_layout_bytes(copy.read_bytes(), f"{copy}", source=original)
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(copy.stat().st_mtime))
         return layout, when
     except Exception as exc:  # noqa: BLE001 - a damaged copy is simply not used

@@ -22,7 +22,8 @@ def effective_theme(layout_theme: Theme, profile_theme: str | None) -> tuple[The
     """(theme the board draws with, one sentence saying why) for a caregiver."""
     wanted = (profile_theme or "").strip()
     if not wanted:
-        return layout_theme, f"{layout_theme.name} (the layout's theme; no profile given)"
+        return layout_theme, (f"{layout_theme.name} (the layout's own theme; on the board a profile's theme setting "
+                              "comes first: add --profile NAME to see which wins)")
     if wanted == layout_theme.name:
         return layout_theme, f"{wanted} (the profile's and the layout's theme agree)"
     try:
