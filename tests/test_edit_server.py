@@ -312,3 +312,16 @@ def test_copy_takes_the_pictures_along(tmp_path, monkeypatch, capsys):
     copy = load_layout("pics2")
     pictured = [t for p in copy.pages for t in p.tiles if t.picture]
     assert len(pictured) == 2 and all(t.picture_path.parent == user_layouts_dir() / "pics2.media" for t in pictured)
+
+
+def test_export_download_is_an_obz_the_importer_reads_back(editor, tmp_path):
+    import zipfile
+
+    from aac.layouts.loader import load_layout
+    from aac.layouts.obf import import_board
+
+    status, data = call(editor, "/api/export?name=large")
+    assert status == 200 and data[:4] == b"PK\x03\x04"
+    (tmp_path / "x.obz").write_bytes(data)
+    assert "manifest.json" in zipfile.ZipFile(tmp_path / "x.obz").namelist()
+    assert import_board(tmp_path / "x.obz").layout.pages == load_layout("large").pages

@@ -96,6 +96,7 @@ class EditorApp:
             Route("/api/media", self.api(self.media)),
             Route("/api/settings", self.api(self.settings), methods=["POST"]),
             Route("/api/speak", self.api(self.speak), methods=["POST"]),
+            Route("/api/export", self.api(self.export)),
         ])
 
     # ------------------------------------------------------------------ guard
@@ -186,10 +187,13 @@ class EditorApp:
             return None, [problem_json(p, data) for p in exc.problems]
 
     async def check(self, request: Request) -> Response:
+        from aac.layouts.glyphs import glyph_warnings
+
         body = await self.json_body(request)
         path = self.layout_path(body.get("name"))
-        _, problems = self._check_data(path, body.get("data"))
-        return JSONResponse({"ok": not problems, "problems": problems})
+        layout, problems = self._check_data(path, body.get("data"))
+        warnings = glyph_warnings(layout) if layout is not None else []
+        return JSONResponse({"ok": not problems, "problems": problems, "warnings": warnings})
 
     async def preview(self, request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -321,6 +325,27 @@ class EditorApp:
         result.write(out)
         return JSONResponse({"ok": True, "name": out.stem, "notes": result.notes,
                              "message": f"imported {len(result.layout.pages)} page(s) as your layout {out.stem!r}"})
+
+    async def export(self, request: Request) -> Response:
+        """The layout as an .obz package (Open Board Format) for another AAC app."""
+        from starlette.concurrency import run_in_threadpool
+
+        from aac.layouts.obf_export import ExportError, export_layout
+
+        path = self.layout_path(request.query_params.get("name"))
+        try:
+            layout = load_layout(path)
+        except LayoutError as exc:
+            raise EditorError("fix the layout first: " + "; ".join(str(p) for p in exc.problems[:3]), 422) from None
+        with tempfile.TemporaryDirectory(prefix="aac-export-") as tmp:
+            out = Path(tmp) / f"{path.stem}.obz"
+            try:
+                await run_in_threadpool(export_layout, layout, out)
+            except ExportError as exc:
+                raise EditorError(f"cannot export: {exc}", 422) from None
+            data = out.read_bytes()
+        return Response(data, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{path.stem}.obz"', "Cache-Control": "no-store"})
 
     # ------------------------------------------------------------------ settings and voice
     async def settings(self, request: Request) -> Response:

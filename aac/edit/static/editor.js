@@ -249,6 +249,7 @@ async function checkNow() {
   const res = await apiJson("/api/check", { json: { name: S.name, data: S.data } });
   if (res._status !== 200) { status(res.error || "check failed", true); return; }
   S.problems = res.problems || [];
+  $("warnings").textContent = (res.warnings || []).map((w) => "Note: " + w).join(" ");
   renderAll();
   await refreshPreview();
 }
@@ -431,6 +432,14 @@ function wire() {
     e.target.value = "";
     if (res._status !== 200) { status(res.error, true); return; }
     await loadState(); await openLayout(res.name); status(res.message + (res.notes && res.notes.length ? ". Notes: " + res.notes.join("; ") : ""));
+  };
+  $("exportBtn").onclick = async () => {
+    if (S.dirty) { status("Save first: the export is made from the saved file.", true); return; }
+    const res = await api(`/api/export?name=${encodeURIComponent(S.name)}`);
+    if (!res.ok) { let e = {}; try { e = await res.json(); } catch (x) { /* */ } status(e.error || "export failed", true); return; }
+    const a = document.createElement("a"); a.href = URL.createObjectURL(await res.blob()); a.download = `${S.name}.obz`;
+    document.body.appendChild(a); a.click(); a.remove();
+    status(`Exported ${S.name}.obz (Open Board Format, with its pictures) to your downloads.`);
   };
   $("undoBtn").onclick = undo; $("redoBtn").onclick = redo; $("saveBtn").onclick = save;
   $("addPageBtn").onclick = addPage; $("renamePageBtn").onclick = renamePage; $("deletePageBtn").onclick = deletePage;
