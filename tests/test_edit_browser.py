@@ -127,6 +127,14 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / "editor-1280x800.png"))
 
+    # a change the checker refuses: its message appears at the tile, Save refuses, Undo repairs
+    page.click("#moveRight")  # "Yes please" onto "No"
+    expect(page.locator("#tileMsg")).to_contain_text("overlaps", timeout=20000)
+    page.click("#saveBtn")
+    expect(page.locator("#status")).to_contain_text("not saved", timeout=20000)
+    page.click("#undoBtn")
+    expect(page.locator("#problems")).to_have_text("", timeout=20000)
+
     # narrow window: everything stacks, nothing needs sideways scrolling
     page.set_viewport_size({"width": 800, "height": 1000})
     page.get_by_role("button", name=re.compile(r"^my phrases")).click()

@@ -180,6 +180,9 @@ def test_uploads_refuse_non_images_large_files_and_cannot_choose_a_path(editor, 
     assert status == 422 and any("outside the layout's folder" in p["text"] for p in res["problems"])
     status, res = call(editor, "/api/media?name=mine&file=../../../../etc/passwd")
     assert status == 404
+    shipped = call(editor, "/api/layout?name=default")[1]
+    status, res = call(editor, "/api/save", {"name": "default", "data": shipped["data"], "hash": shipped["hash"]})
+    assert status == 403 and "copy it first" in res["error"]  # shipped layouts are read-only
 
 
 def test_save_edits_the_file_in_place_keeps_a_backup_and_detects_a_second_editor(editor):

@@ -69,6 +69,9 @@ def problem_json(problem: LayoutProblem, data: dict[str, Any] | None) -> dict[st
         if m.group("tile"):
             out["tile"] = int(m.group("tile")) - 1
         out["field"] = m.group("field")
+        # "tile 16 (...) overlaps tile 15 (...)": the message belongs next to both tiles
+        out["tiles"] = sorted({int(n) - 1 for n in re.findall(r"\btile (\d+)\b", problem.message)} | (
+            {out["tile"]} if "tile" in out else set()))
     elif problem.key and problem.key.startswith("layout."):
         out["field"] = problem.key
     return out

@@ -96,7 +96,8 @@ function tileText(t) {
   return t.value || t.action || t.kind;
 }
 function problemsFor(pageIdx, tileIdx) {
-  return S.problems.filter((p) => p.page === pageIdx && (tileIdx === undefined ? p.tile === undefined : p.tile === tileIdx));
+  return S.problems.filter((p) => p.page === pageIdx && (tileIdx === undefined ? p.tile === undefined
+    : p.tile === tileIdx || (p.tiles || []).includes(tileIdx)));
 }
 async function mediaUrl(rel) {
   if (!rel) return "";
@@ -134,7 +135,7 @@ function renderGrid() {
   const p = page(); const grid = $("grid"); grid.innerHTML = "";
   grid.style.gridTemplateColumns = `repeat(${p.cols}, minmax(0, 1fr))`;
   grid.style.gridTemplateRows = `repeat(${p.rows}, minmax(34px, auto))`;
-  const bad = new Set(S.problems.filter((x) => x.page === S.page && x.tile !== undefined).map((x) => x.tile));
+  const bad = new Set(S.problems.filter((x) => x.page === S.page).flatMap((x) => x.tiles || (x.tile !== undefined ? [x.tile] : [])));
   p.tiles.forEach((t, i) => {
     const b = document.createElement("button"); b.type = "button";
     b.className = `tile k-${t.kind}` + (S.sel && S.sel.tile === i ? " selected" : "") + (bad.has(i) ? " bad" : "");
@@ -427,9 +428,17 @@ function wire() {
   };
   $("importFile").onchange = async (e) => {
     const f = e.target.files[0]; if (!f) return;
-    const form = new FormData(); form.append("file", f);
-    const res = await apiJson("/api/import", { body: form });
     e.target.value = "";
+    let name = "", res = null;
+    for (;;) {
+      const form = new FormData(); form.append("file", f); if (name) form.append("name", name);
+      res = await apiJson("/api/import", { body: form });
+      if (res._status !== 409) break;
+      status(res.error, true);  // that name is taken: never replaced silently, ask for another
+      const ans = await askName("A layout with this name exists", "Name for the imported board", "", false);
+      if (!ans) return;
+      name = ans.name;
+    }
     if (res._status !== 200) { status(res.error, true); return; }
     await loadState(); await openLayout(res.name); status(res.message + (res.notes && res.notes.length ? ". Notes: " + res.notes.join("; ") : ""));
   };
