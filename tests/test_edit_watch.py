@@ -22,7 +22,7 @@ def test_a_saved_layout_is_handed_over_within_a_second_but_never_during_a_dwell(
     text = (paths.LAYOUTS_DIR / "default.toml").read_text()
     path.write_text(text)
     clock = Clock()
-    watcher = LayoutWatcher(path, clock=clock)
+    watcher = LayoutWatcher(path, clock=clock, run=lambda job: job())
     assert watcher.poll() is None
     atomic_write_text(path, text.replace('label = "Yes"', 'label = "Yes please"'))
     clock.t += POLL_INTERVAL_S
@@ -41,7 +41,7 @@ def test_a_bad_save_is_reported_once_and_the_next_good_one_is_used(tmp_path):
     text = (paths.LAYOUTS_DIR / "default.toml").read_text()
     path.write_text(text)
     clock = Clock()
-    watcher = LayoutWatcher(path, clock=clock)
+    watcher = LayoutWatcher(path, clock=clock, run=lambda job: job())
     atomic_write_text(path, text.replace('kind = "message"', 'kind = "mesage"', 1))
     clock.t += 1
     result = watcher.poll()
@@ -56,3 +56,23 @@ def test_a_bad_save_is_reported_once_and_the_next_good_one_is_used(tmp_path):
     clock.t += 1
     result = watcher.poll()
     assert result is not None and result.layout is not None and result.layout.name.startswith("Default")
+
+
+def test_the_file_is_read_off_the_ui_thread(tmp_path):
+    import threading
+    import time
+
+    path = tmp_path / "anna.toml"
+    text = (paths.LAYOUTS_DIR / "default.toml").read_text()
+    path.write_text(text)
+    readers: list[str] = []
+    watcher = LayoutWatcher(path, run=lambda job: (readers.append("thread"),
+                                                   threading.Thread(target=job, daemon=True).start()))
+    atomic_write_text(path, text.replace('label = "No"', 'label = "Nope"'))
+    result = None
+    deadline = time.monotonic() + 30
+    while result is None and time.monotonic() < deadline:
+        result = watcher.poll(now=time.monotonic())
+        time.sleep(0.01)
+    assert readers == ["thread"]
+    assert result is not None and any(t.label == "Nope" for t in result.layout.home.tiles)
