@@ -120,8 +120,12 @@ def test_import_keeps_an_inline_sound(tmp_path):
     (tmp_path / "s.obf").write_text(json.dumps(board))
     result = import_board(tmp_path / "s.obf")
     result.write(tmp_path / "s.toml")
-    tile = next(t for t in load_layout(tmp_path / "s.toml").home.tiles if t.label == "hello")
+    layout = load_layout(tmp_path / "s.toml")
+    tile = next(t for t in layout.home.tiles if t.label == "hello")
     assert (tmp_path / tile.sound).read_bytes() == buf.getvalue()
+    for suffix in (".obz", ".obf"):  # and the sound travels through our own export and back
+        again, _ = round_trip(layout, tmp_path / suffix[1:], suffix)
+        assert comparable(again) == comparable(layout)
 
 
 @pytest.mark.skipif(not OBF.is_dir(), reason="shared OBF samples not available")
