@@ -103,6 +103,9 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
         last.locator("input").nth(1).press("Tab")
     assert page.locator("#phraseList li").count() == 6
 
+    page.fill("#lName", "Anna's board")
+    page.press("#lName", "Tab")
+
     # 4. settings: dwell time 1.2 s, and the person uses the new board
     page.fill("#sDwell", "1.2")
     page.press("#sDwell", "Tab")
@@ -153,6 +156,7 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
     assert profile.settings.dwell_ms == 1200 and profile.settings.layout == "anna"
     layout, problems = load_layout_or_default(profile.settings.layout)
     assert not problems and layout.source == user_layouts_dir() / "anna.toml"
+    assert layout.name == "Anna's board"
     yes = next(t for t in layout.home.tiles if t.label == "Yes please")
     assert yes.picture_path is not None and yes.picture_path.read_bytes().startswith(b"\x89PNG")
     link = next(t for t in layout.home.tiles if t.kind == "page" and t.target == "my phrases")

@@ -130,6 +130,15 @@ function renderPages() {
   });
   $("pageTitle").textContent = `Page “${page().name}”${S.page === 0 ? " (home page)" : ""}: ${page().rows} rows × ${page().cols} columns`;
   $("pageMsg").textContent = problemsFor(S.page).map((p) => p.text).join(" ");
+  $("pRows").value = page().rows; $("pCols").value = page().cols;
+  $("lName").value = S.data.layout.name || "";
+  const scale = String(S.data.layout.font_scale === undefined ? 1 : Number(S.data.layout.font_scale));
+  if (![...$("lScale").options].some((o) => o.value === scale)) { const o = document.createElement("option"); o.value = scale; o.textContent = scale; $("lScale").appendChild(o); }
+  $("lScale").value = scale;
+  for (const id of ["pRows", "pCols", "lName", "lScale"]) $(id).disabled = !S.editable;
+  for (const m of document.querySelectorAll(".msg[data-layout]")) {
+    m.textContent = S.problems.filter((p) => p.field === m.dataset.layout || p.key === m.dataset.layout).map((p) => p.text).join(" ");
+  }
 }
 function renderGrid() {
   const p = page(); const grid = $("grid"); grid.innerHTML = "";
@@ -454,6 +463,10 @@ function wire() {
   $("addPageBtn").onclick = addPage; $("renamePageBtn").onclick = renamePage; $("deletePageBtn").onclick = deletePage;
   $("pageUpBtn").onclick = () => movePage(-1); $("pageDownBtn").onclick = () => movePage(1);
   $("addPhraseBtn").onclick = addPhrase;
+  $("pRows").onchange = (e) => edit({ fn: () => { page().rows = Math.max(1, parseInt(e.target.value, 10) || 1); } });
+  $("pCols").onchange = (e) => edit({ fn: () => { page().cols = Math.max(1, parseInt(e.target.value, 10) || 1); } });
+  $("lName").onchange = (e) => edit({ fn: () => { S.data.layout.name = e.target.value; } });
+  $("lScale").onchange = (e) => edit({ fn: () => { S.data.layout.font_scale = parseFloat(e.target.value); } });
   $("tKind").onchange = (e) => setTileField("kind", e.target.value);
   $("tLabel").onchange = (e) => setTileField("label", e.target.value);
   $("tValue").onchange = (e) => setTileField("value", e.target.value);
