@@ -67,3 +67,18 @@ def test_every_shipped_layout_can_be_rebuilt_from_editor_data():
         layout = load_layout(name)
         data = editor_data(layout)
         assert same_layout(parse_layout_text(plain_toml(data), name), layout)
+
+
+def test_a_state_without_places_in_the_file_is_written_whole_and_stays_the_same_layout():
+    """Undo past a save: the editor drops the stale places (src); pages are rewritten as new."""
+    layout = load_layout("large")
+    text = layout.source.read_text()
+    data = editor_data(layout)
+    for page in data["pages"]:
+        page.pop("src")
+        for tile in page["tiles"]:
+            tile.pop("src")
+    out = apply_edits(text, data, layout)
+    assert same_layout(parse_layout_text(out, "out"), layout)
+    head = text.split("[layout]", 1)[0] + "[layout]"
+    assert out.startswith(head)  # the file's header comments stay

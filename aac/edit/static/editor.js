@@ -8,9 +8,11 @@ const ACTIONS = ["speak", "delete_letter", "delete_word", "undo", "clear", "paus
   "stop_speech", "settings", "history", "calibrate"];
 const S = {
   server: null, name: null, hash: null, editable: false, data: null, page: 0, sel: null,
-  settings: null, savedSettings: null, undo: [], redo: [], problems: [], dirty: false, swapping: false,
-  mediaUrls: {},
+  settings: null, savedSettings: null, undo: [], redo: [], problems: [], swapping: false,
+  mediaUrls: {}, savedData: null,
 };
+// Unsaved = differs from what is in the file (undoing back to the saved state is "saved" again).
+Object.defineProperty(S, "dirty", { get: () => S.data !== null && JSON.stringify(S.data) !== S.savedData });
 const $ = (id) => document.getElementById(id);
 
 // ------------------------------------------------------------------ server calls
@@ -33,18 +35,22 @@ function status(text, error = false) {
 }
 
 // ------------------------------------------------------------------ history
-function snapshot() { return JSON.stringify({ data: S.data, settings: S.settings, page: S.page }); }
+function snapshot() { return JSON.stringify({ data: S.data, settings: S.settings, page: S.page, hash: S.hash }); }
 function edit(change) {
   if (!S.editable && change.layout !== false) { status("This layout cannot be changed: copy it first.", true); return; }
   S.undo.push(snapshot()); S.redo = [];
   if (S.undo.length > 200) S.undo.shift();
   change.fn();
-  if (change.layout !== false) S.dirty = true;
   afterEdit();
 }
 function restore(snap) {
   const s = JSON.parse(snap); S.data = s.data; S.settings = s.settings; S.page = Math.min(s.page, S.data.pages.length - 1);
-  S.sel = null; S.dirty = true; afterEdit();
+  if (s.hash !== S.hash) {
+    // a state from before the last save: its places in the file ("src") are out of date, so the
+    // server writes its pages as new ones (the content is right; comments on those pages are lost)
+    for (const p of S.data.pages) { delete p.src; for (const t of p.tiles) delete t.src; }
+  }
+  S.sel = null; afterEdit();
 }
 function undo() { if (!S.undo.length) return; S.redo.push(snapshot()); restore(S.undo.pop()); status("Undone."); }
 function redo() { if (!S.redo.length) return; S.undo.push(snapshot()); restore(S.redo.pop()); status("Redone."); }
@@ -68,7 +74,7 @@ async function openLayout(name) {
   const res = await apiJson(`/api/layout?name=${encodeURIComponent(name)}`);
   if (res._status !== 200) { status(res.error, true); return; }
   S.name = res.name; S.hash = res.hash; S.editable = res.editable; S.data = res.data;
-  S.page = 0; S.sel = null; S.undo = []; S.redo = []; S.dirty = false; S.problems = [];
+  S.page = 0; S.sel = null; S.undo = []; S.redo = []; S.problems = []; S.savedData = JSON.stringify(S.data);
   $("layoutSelect").value = name;
   $("readonly").hidden = S.editable;
   renderAll(); scheduleCheck(0);
@@ -402,7 +408,7 @@ async function save() {
   if (S.dirty) {
     const res = await apiJson("/api/save", { json: { name: S.name, data: S.data, hash: S.hash } });
     if (res._status === 200) {
-      S.hash = res.hash; S.data = res.data; S.dirty = false; S.problems = [];
+      S.hash = res.hash; S.data = res.data; S.savedData = JSON.stringify(S.data); S.problems = [];
       status(res.message);
     } else {
       ok = false;
