@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "aac.speech.cli",  # speak, voices
     "aac.layouts.cli",  # layout check/import/list
     "aac.store.cli",  # profile, report
+    "aac.edit.cli",  # edit (the board editor in the browser)
 ]
 
 

@@ -1,4 +1,4 @@
-"""``aac layout check|list|show|import``: caregiver tools for layout files.
+"""``aac layout check|list|copy|show|import|export``: caregiver tools for layout files.
 
 ``check`` prints problems like a compiler (``file:line: key: message (suggestion)``) so an editor
 or a person can go straight to the line; it exits 1 if any file has a problem.
@@ -7,6 +7,7 @@ or a person can go straight to the line; it exits 1 if any file has a problem.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -34,10 +35,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     copy.add_argument("--force", action="store_true", help="overwrite an existing layout with that name")
     copy.set_defaults(func=cmd_copy)
 
-    show = sub.add_parser("show", help="draw a layout's pages as text grids")
+    show = sub.add_parser("show", help="draw a layout's pages as text grids (or one page as a PNG picture)")
     show.add_argument("layout", help="layout file or name")
     show.add_argument("--page", help="only this page")
+    show.add_argument("--png", type=Path, metavar="FILE",
+                      help="draw the page (default: home) with the board's own renderer into a PNG file")
+    show.add_argument("--size", default="1280x720", help="picture size for --png, WIDTHxHEIGHT (default 1280x720)")
+    show.add_argument("--profile", help="use this profile's theme setting (shows which theme wins)")
     show.set_defaults(func=cmd_show)
+
+    exp = sub.add_parser("export", help="write a layout as Open Board Format (.obz with pictures, or .obf)")
+    exp.add_argument("layout", help="layout name or file")
+    exp.add_argument("--out", type=Path, required=True, metavar="FILE.obz|FILE.obf")
+    exp.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    exp.set_defaults(func=cmd_export)
 
     imp = sub.add_parser("import", help="convert an Open Board Format board (.obf/.obz) to a layout")
     imp.add_argument("file", metavar="FILE.obf|FILE.obz")
@@ -46,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--language", help='layout language code, e.g. "en" (default: from the board, else "en")')
     imp.add_argument("--predictions", action="store_true",
                      help="add rows with 3 sentence endings and 5 next-word predictions to every page")
-    imp.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    imp.add_argument("--force", action="store_true",
+                     help="replace an existing layout with that name (or an existing --out file)")
     imp.set_defaults(func=cmd_import)
 
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
@@ -88,6 +100,10 @@ def check_board(item: str) -> bool:
           f"aac layout import {item})")
     for note in result.notes:
         print(f"note: {item}: {note}")
+    from .glyphs import glyph_warnings
+
+    for warning in glyph_warnings(layout):
+        print(f"warning: {item}: {warning}")
     return True
 
 
@@ -105,6 +121,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(problem)
             continue
         print(f"ok: {item} ({len(layout.pages)} pages, {layout.tile_count} tiles)")
+        from .glyphs import glyph_warnings
+
+        for warning in glyph_warnings(layout):
+            print(f"warning: {item}: {warning}")
         if getattr(args, "advice", False):
             from .advice import advise
 
@@ -179,10 +199,10 @@ def cmd_copy(args: argparse.Namespace) -> int:
         print(f"{args.source}: cannot read: {exc}", file=sys.stderr)
         return 1
     out = user_layouts_dir() / f"{args.name}.toml"
-    if out.exists() and not args.force:
-        print(f"{out} already exists; use --force to overwrite it", file=sys.stderr)
+    if not confirm_replace(args.name, out, args.force):
         return 1
     atomic_write_text(out, renamed_copy(text, args.name))
+    copy_media(source, out)
     print(f"copied {source} to {out}")
     print(f"edit it, then run: aac layout check {args.name}   (choose layout {args.name!r} in the settings)")
     return 0
@@ -219,7 +239,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.page and args.page not in layout.page_names():
         print(f"no page {args.page!r}; pages: {', '.join(layout.page_names())}", file=sys.stderr)
         return 1
-    print(f"{layout.name} ({layout.language}, theme {layout.theme.name}, font_scale {layout.font_scale})")
+    from .theme_choice import effective_theme
+
+    profile_theme, err = _profile_theme(getattr(args, "profile", None))
+    if err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    theme, why = effective_theme(layout.theme, profile_theme)
+    print(f"{layout.name} ({layout.language}, font_scale {layout.font_scale})")
+    print(f"theme: {why}")
+    if getattr(args, "png", None) is not None:
+        import re
+
+        m = re.fullmatch(r"(\d{3,4})x(\d{3,4})", str(args.size))
+        if not m:
+            print(f"--size {args.size!r}: write WIDTHxHEIGHT, e.g. 1920x1080", file=sys.stderr)
+            return 1
+        from ..fileio import atomic_write_bytes
+        from ..ui.page_preview import render_page_png
+
+        png = render_page_png(layout, args.page, (int(m.group(1)), int(m.group(2))), theme=theme)
+        try:
+            atomic_write_bytes(args.png, png)
+        except OSError as exc:
+            print(f"{args.png}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(f"page {args.page or layout.home.name!r} drawn by the board's renderer: {args.png}")
+        return 0
     for name in names:
         print(render_page_text(layout, name))
     return 0
@@ -234,10 +280,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ObfError as exc:
         print(f"{args.file}: cannot import: {exc}", file=sys.stderr)
         return 1
-    out = args.out or (user_layouts_dir() / f"{result.slug}.toml")
-    if out.exists() and not args.force:
-        print(f"{out} already exists; use --force to overwrite or --out to choose another file", file=sys.stderr)
-        return 1
+    if args.out is not None:
+        out = args.out
+        if out.exists() and not args.force:
+            print(f"{out} already exists; use --force to overwrite it or --out to choose another file", file=sys.stderr)
+            return 1
+    else:
+        out = user_layouts_dir() / f"{result.slug}.toml"
+        if not confirm_replace(result.slug, out, args.force):
+            return 1
     result.write(out)
     for note in result.notes:
         print(f"note: {note}")
@@ -250,3 +301,106 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"imported: {out} ({len(layout.pages)} pages, {layout.tile_count} tiles); "
           f"layout name for the profile settings: {out.stem}")
     return 0
+
+
+def existing_layouts(name: str, out: Path) -> list[str]:
+    """What writing user layout ``out`` (named ``name``) would replace or hide, in words."""
+    found = []
+    if out.exists():
+        found.append(f"your layout {name!r} ({out})")
+    shipped = paths.LAYOUTS_DIR / f"{name}.toml"
+    if shipped.is_file() and shipped.resolve() != out.resolve():
+        found.append(f"the shipped layout {name!r} ({shipped}), for every profile that uses it")
+    return found
+
+
+def confirm_replace(name: str, out: Path, force: bool) -> bool:
+    """True when ``out`` may be written: nothing there, ``--force``, or the caregiver says yes.
+
+    Why: a user layout with a shipped layout's name silently replaces it for every profile
+    (``aac layout import board.obf --name Default`` used to do exactly that)."""
+    replaced = existing_layouts(name, out)
+    if not replaced:
+        return True
+    what = " and ".join(replaced)
+    if force:
+        print(f"replacing {what}")
+        return True
+    if sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty():
+        try:
+            answer = input(f"this replaces {what}. Replace it? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() in ("y", "yes"):
+            return True
+        print("nothing was written", file=sys.stderr)
+        return False
+    print(f"a layout named {name!r} already exists: writing it would replace {what}; "
+          f"nothing was written (use --force to replace it, or choose another name)", file=sys.stderr)
+    return False
+
+
+def copy_media(source: Path, out: Path) -> None:
+    """Copy the folders holding a layout's pictures and sounds to ``OUT-NAME.media/`` and point
+    the copy's ``picture =``/``sound =`` lines there (a copy must not share files it may change)."""
+    import shutil
+
+    from ..fileio import atomic_write_text
+    from .media import media_dir_for
+
+    try:
+        layout = load_layout(source)
+    except LayoutError:
+        return
+    folders = {rel.split("/", 1)[0] for p in layout.pages for t in p.tiles for rel in (t.picture, t.sound)
+               if rel and "/" in rel}
+    if not folders:
+        return
+    dst = media_dir_for(out)
+    text = out.read_text(encoding="utf-8")
+    for folder in sorted(folders):
+        src = source.parent / folder
+        if src.is_dir() and src.resolve() != dst.resolve():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+            text = re.sub(rf'^((?:picture|sound)\s*=\s*"){re.escape(folder)}/', rf"\g<1>{dst.name}/", text, flags=re.M)
+    atomic_write_text(out, text)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .obf_export import ExportError, export_layout
+
+    try:
+        layout = load_layout(args.layout)
+    except LayoutError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("fix these problems first: only a layout that passes the check is exported", file=sys.stderr)
+        return 1
+    if args.out.exists() and not args.force:
+        print(f"{args.out} already exists; use --force to overwrite it", file=sys.stderr)
+        return 1
+    try:
+        notes = export_layout(layout, args.out)
+    except ExportError as exc:
+        print(f"{args.layout}: cannot export: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{args.out}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(f"note: {note}")
+    pictures = sum(1 for p in layout.pages for t in p.tiles if t.picture)
+    print(f"exported: {args.out} ({len(layout.pages)} pages, {layout.tile_count} tiles, {pictures} with pictures)")
+    return 0
+
+
+def _profile_theme(arg: str | None) -> tuple[str | None, str | None]:
+    """(the profile's theme setting, error)."""
+    if not arg:
+        return None, None
+    from ..store.profile import ProfileError, resolve_profile
+
+    try:
+        return resolve_profile(arg, create=False).settings.theme, None
+    except ProfileError as exc:
+        return None, str(exc)

@@ -47,8 +47,11 @@ LAYOUT_KEYS = ("name", "language", "theme", "font_scale", "description")
 PAGE_KEYS = ("name", "rows", "cols", "tile", "keys", "return_to")
 TILE_KEYS = (
     "kind", "row", "col", "row_span", "col_span", "label", "value", "slot", "action", "target",
-    "color",
+    "color", "picture", "sound",
 )
+#: Picture and sound files a tile may name (pygame loads these; SVG is rasterised by pygame too).
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+SOUND_SUFFIXES = (".wav", ".mp3", ".ogg", ".m4a", ".webm", ".flac")
 KEYS_KEYS = ("keys", "row", "col", "kind", "row_span", "col_span", "color")
 TOP_KEYS = ("layout", "theme", "page")
 #: What each tile kind uses besides position/colour/label (others are reported as having no effect).
@@ -195,7 +198,7 @@ def parse_layout_text(text: str, file: str = "<layout>", source: Path | None = N
         raise LayoutError([_syntax_problem(exc, text, file)]) from None
     except Exception as exc:  # noqa: BLE001 - e.g. RecursionError on absurd nesting
         raise LayoutError([LayoutProblem(file, None, "", f"cannot read the TOML: {type(exc).__name__}", "")]) from None
-    checker = _Checker(file, scan_positions(text))
+    checker = _Checker(file, scan_positions(text), base_dir=Path(source).parent if source is not None else None)
     try:
         layout = checker.check(data, source)
     except LayoutError:
@@ -294,7 +297,11 @@ def _saved_good(name: PathOrName) -> tuple[Layout, str] | None:
         copy = _good_copy_path(name)
         if not copy.is_file():
             return None
-        layout = parse_layout_bytes(copy.read_bytes(), f"{copy}", source=copy)
+        try:  # pictures are found next to the original file, not next to the copy
+            original = resolve_layout(name)
+        except LayoutError:
+            original = copy
+        layout = parse_layout_bytes(copy.read_bytes(), f"{copy}", source=original)
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(copy.stat().st_mtime))
         return layout, when
     except Exception as exc:  # noqa: BLE001 - a damaged copy is simply not used
@@ -392,8 +399,9 @@ def colour_suggestion(value: Any) -> str:
 class _Checker:
     """Walks the parsed TOML, collecting problems and building the Layout."""
 
-    def __init__(self, file: str, positions: Positions):
+    def __init__(self, file: str, positions: Positions, base_dir: Path | None = None):
         self.file = file
+        self.base_dir = base_dir
         self.pos = positions
         self.problems: list[LayoutProblem] = []
         self.language = "en"
@@ -465,6 +473,48 @@ class _Checker:
             return value.strip().lower()
         self.add(path + (key,), name, f"bad colour {_short(value)}: expected \"#rrggbb\"", colour_suggestion(value))
         return None
+
+    def media(self, raw: dict, key: str, path: tuple, label: str,
+              suffixes: tuple[str, ...]) -> tuple[str | None, Path | None]:
+        """A tile's picture or sound: a relative path that stays inside the layout's folder.
+
+        Why so strict: a layout travels between machines (export, editor uploads), so an absolute
+        path or ``..`` would point at someone else's files; the file must also exist, or the
+        tile would silently show no picture.
+        """
+        if key not in raw:
+            return None, None
+        value = self.get_str(raw, path, key, f"{label}.{key}")
+        if value is None:
+            return None, None
+        rel = value.strip().replace("\\", "/")
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        what = "picture" if key == "picture" else "sound"
+        if rel.startswith("/") or re.match(r"^[A-Za-z]:", rel) or ".." in parts or not parts:
+            self.add(path + (key,), f"{label}.{key}", f"{what} {value!r} is outside the layout's folder",
+                     f'give a path relative to the layout file, e.g. {key} = "my-board.media/water.png"')
+            return None, None
+        if not rel.lower().endswith(suffixes):
+            self.add(path + (key,), f"{label}.{key}", f"{what} {value!r} is not a supported file type",
+                     f"use {', '.join(s.lstrip('.') for s in suffixes)}")
+            return None, None
+        rel = "/".join(parts)
+        if self.base_dir is None:
+            return rel, None
+        full = self.base_dir.joinpath(*parts)
+        try:
+            inside = full.resolve().is_relative_to(self.base_dir.resolve())
+        except OSError:
+            inside = False
+        if not inside:
+            self.add(path + (key,), f"{label}.{key}", f"{what} {value!r} leads outside the layout's folder",
+                     "copy the file next to the layout")
+            return None, None
+        if not full.is_file():
+            self.add(path + (key,), f"{label}.{key}", f"{what} file not found: {full}",
+                     "check the spelling, or put the file in that folder")
+            return None, None
+        return rel, full
 
     # -- whole file
     def check(self, data: dict, source: Path | None) -> Layout | None:
@@ -652,6 +702,10 @@ class _Checker:
         color = self.colour(raw, "color", path, f"{label}.color")
         if "color" in raw and color is None:
             ok = False
+        picture, picture_path = self.media(raw, "picture", path, label, PICTURE_SUFFIXES)
+        sound, _ = self.media(raw, "sound", path, label, SOUND_SUFFIXES)
+        if ("picture" in raw and picture is None) or ("sound" in raw and sound is None):
+            ok = False
         slot = action = target = None
         if kind is None or None in (row, col, row_span, col_span):
             return None
@@ -714,7 +768,8 @@ class _Checker:
                 text_label = ""
         return Tile(kind=kind, row=row, col=col, row_span=row_span, col_span=col_span, label=text_label,
                     value=value or "", slot=slot, action=action, target=target, color=color,
-                    line=self.pos.exact(path) or self.pos.line_of(path))
+                    line=self.pos.exact(path) or self.pos.line_of(path), picture=picture, sound=sound,
+                    picture_path=picture_path)
 
     def _key_row(self, raw: dict, path: tuple, label: str) -> list[Tile]:
         raw = dict(raw)

@@ -119,6 +119,12 @@ class Tile:
     target: str | None = None
     color: str | None = None
     line: int | None = field(default=None, compare=False, repr=False)
+    #: Picture shown on the tile and sound file kept with it, as written in the file: a path
+    #: relative to the layout file's folder (e.g. ``"anna.media/water.png"``).
+    picture: str | None = None
+    sound: str | None = None
+    #: The picture's absolute path when the layout was loaded from a file (for the renderer).
+    picture_path: Path | None = field(default=None, compare=False, repr=False)
 
     def cells(self) -> list[tuple[int, int]]:
         """Every (row, col) grid cell this tile covers."""

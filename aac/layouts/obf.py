@@ -10,11 +10,16 @@ tiles (label shown, ``vocalization`` or label spoken); ``+x`` spelling becomes a
 ``:space``/``:clear``/``:backspace``/``:speak``/``:home``/``:back``/``:hush`` become actions;
 ``load_board`` to a board in the same ``.obz`` becomes a page tile. Every page gets a top row
 with the message bar, undo, speak, clear and pause (home) or back-to-home (other pages), so the
-result meets the same rules as a hand-written layout. Images and sounds are not imported.
+result meets the same rules as a hand-written layout. Pictures and sounds inside the file (data
+URIs, or files in the ``.obz``) are kept: pictures are resized to PNG and stored, with sounds, in
+the layout's ``NAME.media/`` folder; pictures only linked by URL cannot be fetched (nothing is
+downloaded) and are listed in the notes. A board written by ``aac layout export`` carries the
+exact layout (``ext_aac_layout``) and is imported as it was exported.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import posixpath
@@ -24,7 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_bytes, atomic_write_text
+from .media import (
+    MAX_PICTURE_BYTES,
+    MAX_SOUND_BYTES,
+    MediaError,
+    decode_data_uri,
+    normalise_picture,
+    picture_name,
+    sniff_sound,
+    sound_name,
+)
 from .loader import MAX_COLS, MAX_ROWS, parse_layout_text
 from .model import ENDING_SLOTS, WORD_SLOTS, Layout, LayoutError
 from .themes import THEMES, contrast_ratio
@@ -65,6 +80,8 @@ class _Button:
     background: str | None
     has_image: bool
     has_sound: bool
+    image_id: str | None = None
+    sound_id: str | None = None
 
 
 @dataclass
@@ -79,6 +96,10 @@ class _Board:
     buttons: dict[str, _Button]
     license: dict | None
     page_name: str = ""
+    images: dict[str, dict] = field(default_factory=dict)
+    sounds: dict[str, dict] = field(default_factory=dict)
+    #: Media files read from the .obz package: {path in the zip: bytes}.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,9 +110,17 @@ class ImportResult:
     layout: Layout
     slug: str
     notes: list[str] = field(default_factory=list)
+    #: Pictures and sounds to store next to the layout: {file name: bytes}, in ``media_folder``
+    #: (``SLUG.media``, the folder the TOML's ``picture =`` paths name, relative to the file).
+    media: dict[str, bytes] = field(default_factory=dict)
+    media_folder: str = ""
 
     def write(self, path: Path) -> None:
-        atomic_write_text(Path(path), self.toml)
+        """Media files first (a layout must never name a picture that is not there yet)."""
+        path = Path(path)
+        for name, data in self.media.items():
+            atomic_write_bytes(path.parent / self.media_folder / name, data)
+        atomic_write_text(path, self.toml)
 
 
 # --------------------------------------------------------------------------- reading
@@ -210,14 +239,22 @@ def _board(obj: dict, key: str, notes: list[str]) -> _Board:
             action=b.get("action") if isinstance(b.get("action"), str) else None,
             link=link, hidden=bool(b.get("hidden")), background=b.get("background_color"),
             has_image=b.get("image_id") not in (None, ""), has_sound=b.get("sound_id") not in (None, ""),
+            image_id=_id(b.get("image_id")), sound_id=_id(b.get("sound_id")),
         )
     if dupes:
         notes.append(f"{where}: duplicate button ids {sorted(set(dupes))}; the first button with each id was kept")
     locale = obj.get("locale") if isinstance(obj.get("locale"), str) else None
     name = obj.get("name") if isinstance(obj.get("name"), str) and obj.get("name").strip() else None
+    media: dict[str, dict[str, dict]] = {"images": {}, "sounds": {}}
+    for kind in media:
+        entries = obj.get(kind)
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and _id(entry.get("id")) is not None:
+                media[kind].setdefault(_id(entry.get("id")), entry)  # type: ignore[index]
     return _Board(key=key, id=_id(obj.get("id")) or key, name=" ".join((name or key).split()), locale=locale,
                   rows=rows, cols=cols, order=norm, buttons=buttons,
-                  license=obj.get("license") if isinstance(obj.get("license"), dict) else None)
+                  license=obj.get("license") if isinstance(obj.get("license"), dict) else None,
+                  images=media["images"], sounds=media["sounds"])
 
 
 def _read_boards(path: Path, notes: list[str]) -> list[_Board]:
@@ -277,6 +314,19 @@ def _read_obz(path: Path, notes: list[str]) -> list[_Board]:
                 target = _link_target(b.link, key, names, id_to_path)
                 if target and target not in boards:
                     queue.append(target)
+        paths_of = manifest.get("paths") if isinstance(manifest.get("paths"), dict) else {}
+        for board in boards.values():
+            for kind, entries in (("images", board.images), ("sounds", board.sounds)):
+                listed = paths_of.get(kind) if isinstance(paths_of.get(kind), dict) else {}
+                for mid, entry in entries.items():
+                    p = entry.get("path") if isinstance(entry.get("path"), str) else listed.get(mid)
+                    if not isinstance(p, str):
+                        continue
+                    member = _norm(p)
+                    limit = MAX_PICTURE_BYTES if kind == "images" else MAX_SOUND_BYTES
+                    if member in names and names[member].file_size <= limit:
+                        board.files[member] = read(member)
+                        entry["_member"] = member
         unused = [p for p in id_to_path.values() if p in names and p not in boards]
         if unused:
             notes.append(f"{len(unused)} board(s) in the package are not linked from the root and were not imported: {unused[:5]}")
@@ -351,6 +401,9 @@ def import_board(path: Path, name: str | None = None, language: str | None = Non
     if language is not None and not re.fullmatch(r"[a-z]{2,3}", language):
         raise ObfError(f'language must be a 2-3 letter code such as "en" or "ru", not {language!r}')
     notes: list[str] = []
+    own = _import_own_export(path, name, language, notes)
+    if own is not None:
+        return own
     boards = _read_boards(path, notes)
     if not boards:
         raise ObfError("no boards found")
@@ -371,7 +424,8 @@ def import_board(path: Path, name: str | None = None, language: str | None = Non
     theme = THEMES[IMPORT_THEME]
 
     counts = {"hidden": 0, "images": 0, "sounds": 0, "remote": 0, "actions": set(), "colours": 0, "empty": 0,
-              "missing": 0, "darkened": 0}
+              "missing": 0, "darkened": 0, "pictures_kept": 0, "sounds_kept": 0, "media_url": 0, "media_bad": []}
+    media: dict[str, bytes] = {}
     lines: list[str] = []
     lines.append(f"# Imported from {path.name} (Open Board Format) by `aac layout import`.")
     for b in boards:
@@ -389,11 +443,21 @@ def import_board(path: Path, name: str | None = None, language: str | None = Non
     lines.append(f"theme = {_toml_str(IMPORT_THEME)}")
     lines.append("font_scale = 1.0")
 
+    media_folder = f"{_slug(layout_name, 'imported')}.media"
+
     def tile(kind: str, row: int, col: int, span: int = 1, **kw: Any) -> None:
+        source = kw.pop("_media", None)
+        if source is not None:  # only buttons that become tiles keep (and count) their media
+            counts["images"] += source[1].has_image
+            counts["sounds"] += source[1].has_sound
+            kw.update(_button_media(source[0], source[1], media, counts))
         lines.extend(["", "[[page.tile]]", f"kind = {_toml_str(kind)}"])
         for key in ("action", "target", "value", "label", "color"):
             if kw.get(key):
                 lines.append(f"{key} = {_toml_str(kw[key])}")
+        for key in ("picture", "sound"):
+            if kw.get(key):
+                lines.append(f"{key} = {_toml_str(media_folder + '/' + kw[key])}")
         lines.extend([f"row = {row}", f"col = {col}"])
         if span != 1:
             lines.append(f"col_span = {span}")
@@ -448,15 +512,14 @@ def import_board(path: Path, name: str | None = None, language: str | None = Non
                 if btn.hidden:
                     counts["hidden"] += 1
                     continue
-                counts["images"] += btn.has_image
-                counts["sounds"] += btn.has_sound
+
                 colour = parse_colour(btn.background)
                 if btn.background is not None and colour is None:
                     counts["colours"] += 1
                 if colour is not None and contrast_ratio(colour, theme.tile_text) < MIN_CONTRAST:
                     colour = darken_for_text(colour, theme.tile_text)
                     counts["darkened"] += 1
-                kw: dict[str, Any] = {"color": colour}
+                kw: dict[str, Any] = {"color": colour, "_media": (b, btn)}
                 pos = (r + extra_rows, c * k, k)
                 label = btn.label or btn.vocalization
                 if btn.link is not None:
@@ -513,12 +576,195 @@ def import_board(path: Path, name: str | None = None, language: str | None = Non
         notes.append(f"{counts['colours']} colour(s) not understood; theme colours used instead")
     if counts["darkened"]:
         notes.append(f"{counts['darkened']} button colour(s) darkened so the {IMPORT_THEME} theme's text stays readable")
-    if counts["images"] or counts["sounds"]:
-        notes.append(f"pictures ({counts['images']}) and sounds ({counts['sounds']}) are not imported; tiles show the label text")
+    if counts["pictures_kept"] or counts["sounds_kept"]:
+        notes.append(f"pictures and sounds kept: {counts['pictures_kept']} picture(s), {counts['sounds_kept']} sound(s) "
+                     f"(stored in the layout's .media folder)")
+    lost_pictures = counts["images"] - counts["pictures_kept"]
+    lost_sounds = counts["sounds"] - counts["sounds_kept"]
+    if lost_pictures or lost_sounds:
+        why = []
+        if counts["media_url"]:
+            why.append(f"{counts['media_url']} only linked by a web address (nothing is downloaded)")
+        if counts["media_bad"]:
+            why.append("; ".join(sorted(set(counts["media_bad"])))[:300])
+        notes.append(f"pictures and sounds not kept: {lost_pictures} picture(s), {lost_sounds} sound(s); those tiles "
+                     f"show their label text" + (f" ({'; '.join(why)})" if why else ""))
 
     text = "\n".join(lines) + "\n"
     try:
         layout = parse_layout_text(text, f"<import of {path.name}>")
     except LayoutError as exc:  # a bug in the converter, not in the user's file
         raise ObfError("the converted layout did not pass the check: " + "; ".join(str(p) for p in exc.problems[:3])) from None
-    return ImportResult(toml=text, layout=layout, slug=_slug(layout_name, "imported"), notes=notes)
+    return ImportResult(toml=text, layout=layout, slug=_slug(layout_name, "imported"), notes=notes, media=media,
+                        media_folder=media_folder)
+
+
+def _media_bytes(board: _Board, entry: dict, limit: int) -> tuple[bytes, str | None] | str:
+    """The bytes of an OBF image/sound entry (inline data URI or file in the package), or why not."""
+    raw = entry.get("data")
+    if isinstance(raw, str) and raw.startswith("data:"):
+        decoded = decode_data_uri(raw, limit)
+        if decoded is None:
+            return "an inline picture or sound could not be decoded or is too large"
+        return decoded[0], decoded[1]
+    member = entry.get("_member")
+    if isinstance(member, str) and member in board.files:
+        ctype = entry.get("content_type") if isinstance(entry.get("content_type"), str) else None
+        return board.files[member], ctype
+    if isinstance(entry.get("url"), str) or isinstance(entry.get("symbol"), dict):
+        return "url"
+    return "a picture or sound entry names no data in the file"
+
+
+def _button_media(board: _Board, btn: _Button, media: dict[str, bytes], counts: dict[str, Any]) -> dict[str, str]:
+    """Store the button's picture (as PNG) and sound; returns the tile keys that name them."""
+    out: dict[str, str] = {}
+    if btn.image_id is not None and btn.image_id in board.images:
+        got = _media_bytes(board, board.images[btn.image_id], MAX_PICTURE_BYTES)
+        if got == "url":
+            counts["media_url"] += 1
+        elif isinstance(got, str):
+            counts["media_bad"].append(got)
+        else:
+            try:
+                png = normalise_picture(got[0])
+            except MediaError as exc:
+                counts["media_bad"].append(str(exc))
+            else:
+                name = picture_name(png)
+                media[name] = png
+                out["picture"] = name
+                counts["pictures_kept"] += 1
+    if btn.sound_id is not None and btn.sound_id in board.sounds:
+        entry = board.sounds[btn.sound_id]
+        got = _media_bytes(board, entry, MAX_SOUND_BYTES)
+        if got == "url":
+            counts["media_url"] += 1
+        elif isinstance(got, str):
+            counts["media_bad"].append(got)
+        else:
+            suffix = sniff_sound(got[0], got[1] or entry.get("content_type"), entry.get("path"))
+            if suffix is None:
+                counts["media_bad"].append("a sound is not in a known format (wav, mp3, ogg, m4a, flac)")
+            else:
+                name = sound_name(got[0], suffix)
+                media[name] = got[0]
+                out["sound"] = name
+                counts["sounds_kept"] += 1
+    return out
+
+
+# --------------------------------------------------------------------------- our own exports
+
+
+def _own_boards(path: Path) -> tuple[list[dict], dict[str, bytes]] | None:
+    """The raw boards (root first) and package files of a file ``aac layout export`` wrote, else None."""
+    try:
+        if path.stat().st_size > MAX_ZIP_TOTAL:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if data[:4] != b"PK\x03\x04":
+        try:
+            root = _json(data, path.name)
+        except ObfError:
+            return None
+        return ([root], {}) if isinstance(root.get("ext_aac_layout"), dict) else None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = {i.filename: i for i in zf.infolist() if not i.is_dir()}
+            if "manifest.json" not in names or sum(i.file_size for i in names.values()) > MAX_ZIP_TOTAL:
+                return None
+            manifest = _json(zf.read("manifest.json"), "manifest.json")
+            root_path = manifest.get("root")
+            if not isinstance(root_path, str) or _norm(root_path) not in names:
+                return None
+            root = _json(zf.read(_norm(root_path)), root_path)
+            if not isinstance(root.get("ext_aac_layout"), dict):
+                return None
+            paths_of = manifest.get("paths") if isinstance(manifest.get("paths"), dict) else {}
+            board_paths = paths_of.get("boards") if isinstance(paths_of.get("boards"), dict) else {}
+            boards = [root]
+            for p in board_paths.values():
+                if isinstance(p, str) and _norm(p) != _norm(root_path) and _norm(p) in names:
+                    boards.append(_json(zf.read(_norm(p)), p))
+            files: dict[str, bytes] = {}
+            for kind in ("images", "sounds"):
+                listed = paths_of.get(kind) if isinstance(paths_of.get(kind), dict) else {}
+                for p in listed.values():
+                    if isinstance(p, str) and _norm(p) in names and names[_norm(p)].file_size <= MAX_PICTURE_BYTES:
+                        files[_norm(p)] = zf.read(_norm(p))
+            return boards, files
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, KeyError, ObfError):
+        return None
+
+
+def _import_own_export(path: Path, name: str | None, language: str | None, notes: list[str]) -> ImportResult | None:
+    """Rebuild the exact layout from a file ``aac layout export`` wrote (None: not ours, or changed since)."""
+    from .model_io import data_to_toml
+    from .obf_export import EXT_FORMAT, fingerprint
+
+    found = _own_boards(path)
+    if found is None:
+        return None
+    boards, files = found
+    ext = boards[0]["ext_aac_layout"]
+    data = ext.get("layout")
+    if ext.get("format") != EXT_FORMAT or not isinstance(data, dict):
+        notes.append("the board carries an aac layout of an unknown version; imported from the standard board")
+        return None
+    if ext.get("fingerprint") != fingerprint(boards):
+        notes.append("the board was changed in another app after `aac layout export`; imported from the standard board")
+        return None
+    entries: dict[str, dict] = {}
+    for b in boards:
+        for kind in ("images", "sounds"):
+            for entry in b.get(kind) or []:
+                if isinstance(entry, dict) and _id(entry.get("id")) is not None:
+                    entries.setdefault(_id(entry.get("id")), entry)  # type: ignore[arg-type]
+    media: dict[str, bytes] = {}
+    head = data.setdefault("layout", {})
+    if name:
+        head["name"] = name
+    if language:
+        head["language"] = language
+    media_folder = f"{_slug(str(head.get('name') or 'imported'), 'imported')}.media"
+    holder = _Board(key="", id="", name="", locale=None, rows=1, cols=1, order=[], buttons={}, license=None, files=files)
+    for page in data.get("pages", []):
+        for tile in page.get("tiles", []):
+            for key in ("picture", "sound"):
+                mid = tile.get(key)
+                if mid is None:
+                    continue
+                entry = entries.get(str(mid))
+                if entry is None:
+                    raise ObfError(f"the exported board names a {key} {mid!r} it does not contain")
+                entry = dict(entry)
+                if isinstance(entry.get("path"), str):
+                    entry["_member"] = _norm(entry["path"])
+                got = _media_bytes(holder, entry, MAX_PICTURE_BYTES)
+                if isinstance(got, str):
+                    raise ObfError(f"the exported board's {key} {mid!r} cannot be read ({got})")
+                raw = got[0]
+                if key == "picture":
+                    from .media import sniff_picture
+
+                    suffix = {"jpeg": ".jpg", "svg": ".svg", "gif": ".gif", "png": ".png"}.get(sniff_picture(raw) or "", "")
+                    if not suffix or suffix == ".gif":
+                        raw, suffix = normalise_picture(raw), ".png"
+                    file_name = f"pic-{hashlib.sha256(raw).hexdigest()[:12]}{suffix}"
+                else:
+                    file_name = sound_name(raw, sniff_sound(raw, entry.get("content_type"), entry.get("path")) or ".wav")
+                media[file_name] = raw
+                tile[key] = f"{media_folder}/{file_name}"
+    text = data_to_toml(data, [f"Imported from {path.name} (written by `aac layout export`) by `aac layout import`.",
+                               "Edit freely; check with: aac layout check <this file>"])
+    try:
+        layout = parse_layout_text(text, f"<import of {path.name}>")
+    except LayoutError as exc:
+        raise ObfError("the layout inside the exported board does not pass the check: "
+                       + "; ".join(str(p) for p in exc.problems[:3])) from None
+    notes.append(f"written by aac layout export: imported exactly ({len(layout.pages)} pages, {len(media)} media file(s))")
+    return ImportResult(toml=text, layout=layout, slug=_slug(str(head.get("name") or "imported"), "imported"),
+                        notes=notes, media=media, media_folder=media_folder)

@@ -173,12 +173,14 @@ def reference_problem(key: str, value: str) -> str | None:
         except VoiceError as exc:
             return f"no usable voice {name!r}: {_first_problem(exc)}"
     elif key == "layout":
-        from aac.layouts.loader import LayoutError, resolve_layout
+        from aac.layouts.loader import LayoutError, load_layout
 
         try:
-            resolve_layout(name)
+            load_layout(name)  # not only found: a layout failing the checker is refused too
         except LayoutError as exc:
-            return f"layout {name!r}: {_first_problem(exc)}"
+            n = len(exc.problems)
+            more = f" and {n - 1} more problem(s): run aac layout check {name}" if n > 1 else ""
+            return f"layout {name!r}: {_first_problem(exc)}{more}"
     elif key == "theme":
         from aac.layouts.themes import theme_names
 

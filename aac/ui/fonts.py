@@ -43,6 +43,50 @@ def dejavu_path(bold: bool = True) -> Path | None:
     return None
 
 
+#: Fonts from Debian packages for scripts Atkinson and DejaVu lack (installed by scripts/setup.sh):
+#: Chinese/Japanese/Korean (fonts-droid-fallback, 7 MB instead of fonts-noto-cjk's 91 MB) and
+#: Devanagari (fonts-lohit-deva). Arabic and Hebrew are in DejaVu.
+SCRIPT_FONTS = [
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"),
+    Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf"),
+]
+#: Scripts that need shaping (joined letters, conjuncts) or right-to-left order: SDL_ttf's
+#: HarfBuzz does both once told the script and direction (pygame-ce Font.set_script/set_direction).
+_SCRIPT_RANGES = (
+    ("Arab", True, ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
+    ("Hebr", True, ((0x0590, 0x05FF),)),
+    ("Deva", False, ((0x0900, 0x097F), (0xA8E0, 0xA8FF))),
+    ("Beng", False, ((0x0980, 0x09FF),)),
+)
+
+
+def script_of(text: str) -> tuple[str, bool] | None:
+    """(ISO 15924 script, right-to-left) of the first character needing shaping, else None."""
+    for ch in text:
+        o = ord(ch)
+        if o < 0x0590:
+            continue
+        for script, rtl, ranges in _SCRIPT_RANGES:
+            if any(lo <= o <= hi for lo, hi in ranges):
+                return script, rtl
+    return None
+
+
+def fallback_paths(bold: bool = True) -> list[Path]:
+    """Fonts tried, in order, for text the main font cannot draw."""
+    out = [p for p in (dejavu_path(bold),) if p is not None]
+    out += [p for p in SCRIPT_FONTS if p.is_file()]
+    return out
+
+
+def missing_glyphs(text: str, bold: bool = True) -> set[str]:
+    """Characters of ``text`` that none of the board's fonts can draw (they would show as boxes)."""
+    paths = [p for p in (font_path(bold), *fallback_paths(bold)) if p is not None]
+    chars = {c for c in text if not c.isspace() and ord(c) >= 0x20 and not 0x200B <= ord(c) <= 0x200F}
+    return {c for c in chars if not any(has_glyphs(p, c) for p in paths)}
+
+
 @lru_cache(maxsize=4)
 def font_path(bold: bool = True) -> Path | None:
     """Best available font file; ``None`` means pygame's built-in default font."""
@@ -98,10 +142,10 @@ def has_glyphs(path: Path | None, text: str) -> bool:
     return not any(_char_is_tofu(path, c) for c in chars)
 
 
-_FONTS: dict[tuple[int, Path | None], pygame.font.Font] = {}
+_FONTS: dict[tuple, pygame.font.Font] = {}
 
 
-def get_font(size: int, path: Path | None = None) -> pygame.font.Font:
+def get_font(size: int, path: Path | None = None, script: tuple[str, bool] | None = None) -> pygame.font.Font:
     """A cached pygame font of ``size`` pixels.
 
     Fonts die with ``pygame.quit()`` (the calibration screen and tests start pygame more than
@@ -110,7 +154,7 @@ def get_font(size: int, path: Path | None = None) -> pygame.font.Font:
     if not pygame.font.get_init():
         pygame.font.init()
         _FONTS.clear()
-    key = (max(6, int(size)), path)
+    key = (max(6, int(size)), path, script)
     font = _FONTS.get(key)
     if font is not None:
         try:
@@ -121,7 +165,27 @@ def get_font(size: int, path: Path | None = None) -> pygame.font.Font:
     if len(_FONTS) > 256:
         _FONTS.clear()
     font = _FONTS[key] = pygame.font.Font(str(path) if path else None, key[0])
+    if script is not None:
+        try:
+            font.set_script(script[0])
+            if script[1]:
+                font.set_direction(pygame.DIRECTION_RTL)
+        except (AttributeError, pygame.error):
+            pass  # SDL_ttf without HarfBuzz: letters unjoined (the layout checker says so)
     return font
+
+
+def shaping_supported() -> bool:
+    """True when pygame's SDL_ttf shapes scripts (HarfBuzz): Arabic joined and right to left."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    try:
+        font = pygame.font.Font(None, 12)
+        font.set_script("Arab")
+        font.set_direction(pygame.DIRECTION_RTL)
+        return True
+    except (AttributeError, pygame.error):
+        return False
 
 
 #: Upper bound for cached rendered strings (a whole board's labels take about 2 MB).
@@ -134,6 +198,7 @@ class FontBook:
     def __init__(self, bold: bool = True) -> None:
         self.primary = font_path(bold)
         self.fallback = dejavu_path(bold)
+        self.fallbacks = fallback_paths(bold)
         self._render_cache = SurfaceCache(RENDER_CACHE_BYTES)
         self._path_for_text: dict[str, Path | None] = {}
 
@@ -145,15 +210,17 @@ class FontBook:
         hit = self._path_for_text.get(text)
         if hit is None and text not in self._path_for_text:
             hit = self.primary
-            if text and not has_glyphs(self.primary, text) and self.fallback is not None:
-                hit = self.fallback
+            if text and not has_glyphs(self.primary, text) and self.fallbacks:
+                # the first font that draws it all, else the one that draws most of it
+                hit = next((p for p in self.fallbacks if has_glyphs(p, text)), None) or max(
+                    self.fallbacks, key=lambda p: sum(has_glyphs(p, c) for c in set(text)))
             if len(self._path_for_text) > 4096:
                 self._path_for_text.clear()
             self._path_for_text[text] = hit
         return hit
 
     def font(self, size: int, text: str = "") -> pygame.font.Font:
-        return get_font(int(size), self.path_for(text))
+        return get_font(int(size), self.path_for(text), script_of(text))
 
     def size(self, text: str, size: int) -> tuple[int, int]:
         return self.font(size, text).size(text)

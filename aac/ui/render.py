@@ -216,19 +216,27 @@ class Renderer:
             edge_w = max(2, box.rect[3] // 40)
         max_size = self._max_text_size(pygame.Rect(box.rect), kind, view.font_scale)
         max_lines = 3 if kind in ("ending", "chunk", "phrase", "history") else 2
-        return (box.rect[2], box.rect[3], bg, fill, edge, edge_w, text, colour, max_size, max_lines)
+        look = (box.rect[2], box.rect[3], bg, fill, edge, edge_w, text, colour, max_size, max_lines)
+        picture = getattr(box.tile, "picture_path", None)
+        return look + (str(picture),) if picture else look  # aac.ui.pictures draws it above the label
 
     def tile_image(self, look: tuple) -> pygame.Surface:
         """A tile drawn once and reused every frame until its look changes."""
         img = self._tile_cache.get(look)
         if img is None:
-            w, h, bg, fill, edge, edge_w, text, colour, max_size, max_lines = look
+            w, h, bg, fill, edge, edge_w, text, colour, max_size, max_lines = look[:10]
             img = pygame.Surface((w, h))
             img.fill(bg)
             rect = pygame.Rect(0, 0, w, h)
             radius = max(4, min(w, h) // 12)
             pygame.draw.rect(img, fill, rect, border_radius=radius)
             pygame.draw.rect(img, edge, rect, width=edge_w, border_radius=radius)
+            if len(look) > 10:
+                from aac.ui.pictures import draw_picture
+
+                text_rect = draw_picture(img, look[10], rect, bool(text))
+                if text_rect is not rect:
+                    rect, max_size, max_lines = text_rect, min(max_size, int(text_rect.h * 0.6)), 1
             if text:
                 self.draw_text_centered(img, text, rect, max_size, colour, max_lines)
             self._tile_cache.put(look, img)
@@ -260,9 +268,10 @@ class Renderer:
         if view.flash_id is not None and view.flash_age < FLASH_S:
             box = next((b for b in view.boxes if b.id == view.flash_id), None)
             if box is not None and box.kind != "message":
-                w, h, _bg, fill, edge, edge_w, text, _colour, max_size, max_lines = self.tile_look(box, view)
+                look = self.tile_look(box, view)
+                w, h, _bg, fill, edge, edge_w, text, _colour, max_size, max_lines = look[:10]
                 flash_fill = mix(rgb(theme.flash), fill, view.flash_age / FLASH_S)
-                img = self.tile_image((w, h, bg, flash_fill, edge, edge_w, text, bg, max_size, max_lines))
+                img = self.tile_image((w, h, bg, flash_fill, edge, edge_w, text, bg, max_size, max_lines) + look[10:])
                 surf.blit(img, box.rect[:2])
         if view.dwell_id is not None and view.dwell_progress > 0:
             box = next((b for b in view.boxes if b.id == view.dwell_id), None)

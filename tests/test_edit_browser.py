@@ -1,0 +1,174 @@
+"""The board editor driven in a real browser (Debian's chromium through Playwright).
+
+A caregiver's task from a fresh profile, by clicks and typing only: copy the default layout,
+rename a tile, give it a picture, add a phrases page with six phrases linked from home, set the
+dwell time to 1.2 s, choose the new board, save. Then the saved file passes `aac layout check`,
+the board loads it for the profile, and the board's renderer draws it (PNG saved and looked at).
+
+Set AAC_SCREENSHOT_DIR to keep the editor and board screenshots (docs/screenshots/ was made so).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PHRASES = [("Tea", "I would like a cup of tea."), ("Tired", "I am tired."), ("Music", "Please put on some music."),
+           ("Window", "Please open the window."), ("Thanks", "Thank you."), ("Later", "Can we talk later?")]
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")]
+
+
+@pytest.fixture
+def editor(tmp_path, monkeypatch):
+    monkeypatch.setenv("AAC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AAC_CACHE_DIR", str(tmp_path / "cache"))
+    from aac.edit.server import RunningEditor
+    from aac.store.profile import Profile
+
+    running = RunningEditor(Profile.create("anna")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def picture_file(tmp_path: Path) -> Path:
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    surf = pygame.Surface((300, 200), pygame.SRCALPHA)
+    pygame.draw.circle(surf, (250, 200, 20), (150, 100), 90)  # a sun
+    pygame.draw.circle(surf, (30, 30, 30), (120, 80), 12)
+    pygame.draw.circle(surf, (30, 30, 30), (180, 80), 12)
+    pygame.draw.arc(surf, (30, 30, 30), (100, 90, 100, 60), 3.5, 5.9, 8)
+    path = tmp_path / "smile.png"
+    pygame.image.save(surf, str(path))
+    return path
+
+
+def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
+    shots = Path(os.environ["AAC_SCREENSHOT_DIR"]) if os.environ.get("AAC_SCREENSHOT_DIR") else tmp_path
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(editor.url)
+    page.wait_for_selector("#grid .tile")
+
+    # 1. copy the shipped default layout as "anna"
+    page.click("#copyBtn")
+    page.fill("#nameInput", "anna")
+    page.click("#nameOk")
+    expect(page.locator("#status")).to_contain_text("You can edit it now", timeout=20000)
+    assert page.input_value("#layoutSelect") == "anna"
+
+    # 2. rename the "Yes" tile and give it a picture (through the file chooser)
+    page.get_by_role("button", name=re.compile(r"^phrase tile: Yes, ")).click()
+    page.fill("#tLabel", "Yes please")
+    page.press("#tLabel", "Tab")
+    with page.expect_file_chooser() as chooser:
+        page.click("#tPicFile")
+    chooser.value.set_files(str(picture_file(tmp_path)))
+    expect(page.locator("#status")).to_contain_text("Picture added", timeout=20000)
+    page.wait_for_selector("#tPic[src^='blob:']")
+
+    # 3. a phrases page linked from home, with six phrases
+    page.click("#addPageBtn")
+    page.fill("#nameInput", "my phrases")
+    page.click("#nameOk")
+    expect(page.locator("#status")).to_contain_text("A link to it is on the home page", timeout=20000)
+    for label, said in PHRASES:
+        page.click("#addPhraseBtn")
+        last = page.locator("#phraseList li").last
+        last.locator("input").nth(0).fill(label)
+        last.locator("input").nth(0).press("Tab")
+        last = page.locator("#phraseList li").last
+        last.locator("input").nth(1).fill(said)
+        last.locator("input").nth(1).press("Tab")
+    assert page.locator("#phraseList li").count() == 6
+
+    page.fill("#lName", "Anna's board")
+    page.press("#lName", "Tab")
+
+    # 4. settings: dwell time 1.2 s, and the person uses the new board
+    page.fill("#sDwell", "1.2")
+    page.press("#sDwell", "Tab")
+    page.select_option("#sLayout", "anna")
+    expect(page.locator("#problems")).to_have_text("", timeout=20000)
+    page.wait_for_selector("#preview[src^='blob:']")
+
+    # 5. undo / redo work on the last edit, then save
+    page.click("#undoBtn")
+    assert page.input_value("#sLayout") == "default"
+    page.click("#redoBtn")
+    assert page.input_value("#sLayout") == "anna"
+    page.click("#saveBtn")
+    expect(page.locator("#status")).to_contain_text("Settings saved", timeout=20000)
+    assert "saved anna.toml" in page.text_content("#status")
+    assert not errors
+    page.get_by_role("button", name=re.compile(r"^home")).click()
+    page.get_by_role("button", name=re.compile(r"^phrase tile: Yes please, ")).click()
+    page.wait_for_selector("#tPic[src^='blob:']")
+    page.locator("header").scroll_into_view_if_needed()
+    page.wait_for_selector("#preview[src^='blob:']")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "editor-1280x800.png"))
+
+    # a change the checker refuses: its message appears at the tile, Save refuses, Undo repairs
+    page.click("#moveRight")  # "Yes please" onto "No"
+    expect(page.locator("#tileMsg")).to_contain_text("overlaps", timeout=20000)
+    page.click("#saveBtn")
+    expect(page.locator("#status")).to_contain_text("not saved", timeout=20000)
+    page.click("#undoBtn")
+    expect(page.locator("#problems")).to_have_text("", timeout=20000)
+
+    # narrow window: everything stacks, nothing needs sideways scrolling
+    page.set_viewport_size({"width": 800, "height": 1000})
+    page.get_by_role("button", name=re.compile(r"^my phrases")).click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    page.screenshot(path=str(shots / "editor-800px.png"))
+
+    # the saved files: the checker passes, the board loads this layout for the profile and draws it
+    from aac.cli import main
+    from aac.layouts.loader import load_layout_or_default, user_layouts_dir
+    from aac.store.profile import resolve_profile
+    from aac.ui.page_preview import render_page_png
+
+    assert main(["layout", "check", "anna"]) == 0
+    profile = resolve_profile("anna", create=False)
+    assert profile.settings.dwell_ms == 1200 and profile.settings.layout == "anna"
+    layout, problems = load_layout_or_default(profile.settings.layout)
+    assert not problems and layout.source == user_layouts_dir() / "anna.toml"
+    assert layout.name == "Anna's board"
+    yes = next(t for t in layout.home.tiles if t.label == "Yes please")
+    assert yes.picture_path is not None and yes.picture_path.read_bytes().startswith(b"\x89PNG")
+    link = next(t for t in layout.home.tiles if t.kind == "page" and t.target == "my phrases")
+    assert (link.row, link.col) == (6, 9)
+    mine = layout.page("my phrases")
+    assert [(t.label, t.value) for t in mine.tiles if t.kind == "phrase"] == PHRASES
+    text = (user_layouts_dir() / "anna.toml").read_text()
+    assert "# Speak the message." in text  # the shipped file's comments are still there
+    for name, page_name in (("board-after-edit-home.png", "home"), ("board-after-edit-phrases.png", "my phrases")):
+        png = render_page_png(layout, page_name, (1280, 720))
+        (shots / name).write_bytes(png)
+    import pygame
+
+    board = pygame.image.load(str(shots / "board-after-edit-home.png"))
+    assert board.get_size() == (1280, 720)
