@@ -80,16 +80,56 @@ def cmd_speak(args: argparse.Namespace) -> int:
         speaker.close(wait=True)
 
 
-def cmd_voices(args: argparse.Namespace) -> int:
+#: What `aac voices` says about each engine's licence (see voices/README.md "Licences").
+ESPEAK_LICENCE = "espeak-ng: GPL-3.0-or-later (loaded by pyttsx3, MPL-2.0)"
+
+
+def _engines_section(engine_voices: list, engine_error: str) -> list[str]:
+    """Lines describing the engines, whether each works here, their voices and licences."""
+    from aac.speech.piper_engine import ENGINE_LICENCE, VOICE_PACKAGES, installed_voices, piper_status
+
+    lines = ["Engines:"]
+    why = piper_status()
+    natural = installed_voices() if not why else []
+    state = "installed" if natural else (why or "no voice package installed")
+    lines.append(f"  piper      natural (neural) voices - {state}; licence {ENGINE_LICENCE}")
+    for v in natural:
+        lines.append(f"    {v.id:<22} {v.language}  {v.description}; {v.licence}")
+    for vid, (pkg, lang, _lic, _desc) in VOICE_PACKAGES.items():
+        if vid not in {v.id for v in natural}:
+            lines.append(f"    {vid:<22} {lang}  not installed (pip install {pkg.replace('_', '-')})")
+    espeak_state = f"unavailable: {engine_error}" if engine_error else f"{len(engine_voices)} voices"
+    lines.append(f"  espeak     espeak-ng through pyttsx3 (the system voice on Windows/macOS) - {espeak_state};"
+                 f" licence {ESPEAK_LICENCE}")
+    return lines
+
+
+def _profile_problem(prof, engine_voices: list, driver: str | None) -> str:
+    """Why a profile's voice is not available here ("" when it is)."""
     from aac.speech.pyttsx3_worker import _Synth
+    from aac.speech.voices import VoiceNotFound, resolve_engine_voice
+
+    if prof.natural:
+        from aac.speech.piper_engine import find_voice, piper_status
+
+        why = piper_status()
+        if not why:
+            try:
+                find_voice(prof.voice_id)
+            except LookupError as exc:
+                why = str(exc)
+        return f"natural voice unavailable ({why}); speaks with espeak-ng {prof.fallback or prof.language}" if why else ""
+    if engine_voices and _Synth.driver_name(prof.driver) == _Synth.driver_name(driver):
+        try:
+            resolve_engine_voice(prof.voice_id, prof.language, engine_voices, strict=True)
+        except VoiceNotFound as exc:
+            return str(exc)
+    return ""
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
     from aac.speech.synth import SynthesisError, list_engine_voices
-    from aac.speech.voices import (
-        VoiceError,
-        VoiceNotFound,
-        available_profiles,
-        load_voice,
-        resolve_engine_voice,
-    )
+    from aac.speech.voices import VoiceError, available_profiles, load_voice
 
     try:
         engine_voices = list_engine_voices(args.driver)
@@ -97,7 +137,9 @@ def cmd_voices(args: argparse.Namespace) -> int:
     except SynthesisError as exc:
         engine_voices, engine_error = [], str(exc)
     rc = 0
-    print("Voice profiles (voices/*.toml):")
+    for line in _engines_section(engine_voices, engine_error):
+        print(line)
+    print("\nVoice profiles (voices/*.toml):")
     for name in available_profiles():
         try:
             prof = load_voice(name)
@@ -107,16 +149,14 @@ def cmd_voices(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(f"      {problem}")
             continue
-        state = ""
-        if engine_voices and _Synth.driver_name(prof.driver) == _Synth.driver_name(args.driver):
-            try:
-                resolve_engine_voice(prof.voice_id, prof.language, engine_voices, strict=True)
-            except VoiceNotFound as exc:
-                rc = 1
-                state = f"  !! {exc}"
+        problem = _profile_problem(prof, engine_voices, args.driver)
+        if problem and not prof.natural:  # a natural voice that is missing still speaks (fallback)
+            rc = 1
+        state = f"  !! {problem}" if problem else ""
         pitch = f", pitch {prof.pitch}" if prof.pitch is not None else ""
-        print(f"  {name:<14} {prof.voice_id} ({prof.language}), {prof.rate} wpm, volume {prof.volume}{pitch}"
-              f" - {prof.description}{state}")
+        fallback = f", fallback {prof.fallback}" if prof.natural and prof.fallback else ""
+        print(f"  {name:<14} [{prof.engine}] {prof.voice_id} ({prof.language}), {prof.rate} wpm, volume {prof.volume}"
+              f"{pitch}{fallback} - {prof.description}{state}")
     from aac.speech.playback import probe_player
 
     player, why = probe_player()
