@@ -119,6 +119,9 @@ class Tile:
     target: str | None = None
     color: str | None = None
     line: int | None = field(default=None, compare=False, repr=False)
+    #: phrase tiles: name of the person's recorded message played instead of synthesis
+    #: (aac/speech/bank.py; resolved against the profile by the board, not by the loader)
+    recording: str | None = None
 
     def cells(self) -> list[tuple[int, int]]:
         """Every (row, col) grid cell this tile covers."""

@@ -24,6 +24,125 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v.add_argument("--engine", action="store_true", help="also list every voice the engine offers")
     v.add_argument("--driver", default=None, help="pyttsx3 driver (default: the OS default)")
     v.set_defaults(func=cmd_voices)
+    vsub = v.add_subparsers(dest="voices_cmd", metavar="bank")
+    bank = vsub.add_parser("bank", help="the person's own recorded messages (import, list, play, remove)",
+                           description="Recorded messages in the person's own voice, played instead of synthesis.")
+    bsub = bank.add_subparsers(dest="bank_cmd", required=True, metavar="import|list|play|remove")
+    imp = bsub.add_parser("import", help="check a WAV/FLAC/OGG recording and store it in the profile")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--phrase", required=True, help="the words the recording says")
+    imp.add_argument("--name", help='name used by layouts (recording = "NAME"); default from the phrase')
+    imp.add_argument("--replace", action="store_true", help="replace a recording of the same name")
+    imp.set_defaults(func=cmd_bank_import)
+    lst = bsub.add_parser("list", help="list the profile's recordings")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_bank_list)
+    play = bsub.add_parser("play", help="play a recording (as the board would)")
+    play.add_argument("name", metavar="NAME")
+    play.set_defaults(func=cmd_bank_play)
+    rm = bsub.add_parser("remove", help="delete a recording")
+    rm.add_argument("name", metavar="NAME")
+    rm.set_defaults(func=cmd_bank_remove)
+    for sp in (imp, lst, play, rm):
+        sp.add_argument("--profile", default=None, help="profile name or folder (default: default)")
+
+
+def _bank(args: argparse.Namespace):
+    """The profile's VoiceBank, or None after printing why the profile cannot be opened."""
+    from aac.speech.bank import VoiceBank
+    from aac.store import ProfileError, resolve_profile
+
+    try:
+        prof = resolve_profile(args.profile, create=args.profile is None)
+    except (ProfileError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    return VoiceBank(prof.dir)
+
+
+def cmd_bank_import(args: argparse.Namespace) -> int:
+    from aac.speech.bank import BankError
+
+    bank = _bank(args)
+    if bank is None:
+        return 1
+    try:
+        rec = bank.import_file(args.file, args.phrase, name=args.name, replace=args.replace)
+    except BankError as exc:
+        print(f"error: {exc}; nothing was stored", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot store the recording in {bank.dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    for w in rec.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"stored {rec.name!r}: \"{rec.phrase}\", {rec.duration:.2f} s, peak {rec.peak_dbfs} dBFS, "
+          f"RMS {rec.rms_dbfs} dBFS -> {bank.dir / rec.file}")
+    print(f'use it on a phrase tile: recording = "{rec.name}"')
+    return 0
+
+
+def cmd_bank_list(args: argparse.Namespace) -> int:
+    import json
+
+    from aac.speech.bank import BankError
+
+    bank = _bank(args)
+    if bank is None:
+        return 1
+    try:
+        recs = bank.list()
+    except BankError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(bank.summary(), ensure_ascii=False))
+        return 0
+    if not recs:
+        print("no recorded messages yet (aac voices bank import FILE --phrase \"...\")")
+    for r in recs:
+        print(f"  {r.name:<24} {r.duration:6.2f} s  \"{r.phrase}\"")
+    return 0
+
+
+def cmd_bank_play(args: argparse.Namespace) -> int:
+    from aac.speech.speaker import WorkerSpeaker
+    from aac.speech.voices import load_voice_or_default
+
+    bank = _bank(args)
+    if bank is None:
+        return 1
+    rec = bank.get(args.name)
+    path = bank.path(rec) if rec else None
+    if rec is None or path is None:
+        print(f"error: no recording named {args.name!r}" + bank._names_hint(bank.list()), file=sys.stderr)
+        return 1
+    speaker = WorkerSpeaker(load_voice_or_default("en-espeak")[0])
+    try:
+        speaker.speak(rec.phrase, recording=path)
+        speaker.wait_idle(timeout=rec.duration + 30.0)
+        record = speaker.records[-1] if speaker.records else None
+        if record is None or record.outcome != "played":
+            print(speaker.status or "not played", file=sys.stderr)
+            return 3 if record is not None and record.outcome == "no-audio" else 1
+        return 0
+    finally:
+        speaker.close(wait=True)
+
+
+def cmd_bank_remove(args: argparse.Namespace) -> int:
+    from aac.speech.bank import BankError
+
+    bank = _bank(args)
+    if bank is None:
+        return 1
+    try:
+        rec = bank.remove(args.name)
+    except BankError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"removed {rec.name!r} (\"{rec.phrase}\")")
+    return 0
 
 
 def _load(name: str):
