@@ -18,6 +18,7 @@ import importlib.util
 import json
 import os
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,6 +177,7 @@ class PiperEngine:
         )
         path = Path(req["path"])
         tmp = path.with_name(f".{path.name}.part")
+        cpu0 = time.process_time()  # CPU seconds, reported so benchmarks can separate cost from machine load
         frames = 0
         rate = int(v.config.sample_rate)
         with wave.open(str(tmp), "wb") as w:
@@ -192,4 +194,5 @@ class PiperEngine:
         os.replace(tmp, path)
         warning = "" if not voice.get("pitch") else "the natural voice has no pitch setting"
         return {"ok": True, "path": str(path), "frames": frames, "rate": rate, "channels": 1,
-                "duration": frames / float(rate), "voice_id": vid, "warning": warning, "engine": "piper"}
+                "duration": frames / float(rate), "voice_id": vid, "warning": warning, "engine": "piper",
+                "cpu_s": time.process_time() - cpu0}

@@ -37,6 +37,7 @@ class WavInfo:
     voice_id: str
     warning: str = ""
     engine: str = ""
+    cpu_s: float = 0.0  # the worker's CPU seconds for this synthesis (Piper only; 0 when not measured)
 
 
 def _worker() -> WorkerClient:
@@ -100,7 +101,7 @@ def synthesize_to_wav(
         if reply.get("ok"):
             warning = "; ".join(notes + ([str(reply["warning"])] if reply.get("warning") else []))
             return WavInfo(path, float(reply["duration"]), int(reply["rate"]), int(reply["frames"]),
-                           str(reply.get("voice_id", "")), warning, current.engine)
+                           str(reply.get("voice_id", "")), warning, current.engine, float(reply.get("cpu_s", 0.0)))
         if reply.get("kind") == "voice":
             raise VoiceNotFoundMessage(str(reply.get("error")))
         fallback = current.fallback_profile() if reply.get("kind") in ("piper", "engine") else None

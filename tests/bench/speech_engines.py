@@ -123,7 +123,7 @@ def rtf(voice_name: str, out_dir: Path) -> tuple[list[float], list[float], dict[
         dt = time.perf_counter() - t
         ratios.append(dt / info.duration)
         secs.append(dt)
-        numbers[text] = wav_numbers(path)
+        numbers[text] = wav_numbers(path) | {"cpu_s": round(info.cpu_s, 3)}
     return ratios, secs, numbers
 
 
@@ -161,6 +161,9 @@ def main() -> int:
                                "all": [round(1000 * x) for x in fa]},
             "rtf": {"median": round(statistics.median(ratios), 3), "max": round(max(ratios), 3)},
             "synth_s_median": round(statistics.median(secs), 3),
+            # Piper reports the worker's CPU seconds: the cost without the machine's other load.
+            "cpu_rtf_median": round(statistics.median(n["cpu_s"] / n["duration_s"] for n in numbers.values()), 3),
+            "sentence_cpu_ms": {t[:30]: round(1000 * n["cpu_s"]) for t, n in numbers.items()},
             "wavs": numbers,
         }
     result["piper_natural_wpm"] = round(natural_wpm(out), 1)
@@ -176,6 +179,10 @@ def main() -> int:
         fa = r["first_audio_ms"]
         print(f"{name:<11} ({r['engine']}): first audio median {fa['median']} ms, max {fa['max']} ms; "
               f"RTF median {r['rtf']['median']}, max {r['rtf']['max']}; synthesis median {r['synth_s_median']} s")
+        if r["cpu_rtf_median"]:
+            cpu = sorted(r["sentence_cpu_ms"].values())
+            print(f"    CPU-time RTF median {r['cpu_rtf_median']} (load-independent); CPU ms per sentence: "
+                  f"median {statistics.median(cpu)}, max {max(cpu)}")
         for text, n in list(r["wavs"].items())[:3]:
             print(f"    {text[:40]:<40} {n}")
         worst = max(r["wavs"].values(), key=lambda n: n["peak_dbfs"])
