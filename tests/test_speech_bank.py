@@ -156,3 +156,32 @@ def test_recording_is_played_instead_of_synthesis_and_logged_without_text(tmp_pa
     with sqlite3.connect(tmp_path / "usage.sqlite") as db:
         rows = db.execute("SELECT kind, text, tile_id FROM selections").fetchall()
     assert rows == [("recorded message", None, None)]
+
+
+def test_tile_recording_name_resolved_by_the_speaker_and_kept_in_history(tmp_path: Path, speech_wav: Path) -> None:
+    """The board passes a phrase tile's ``recording`` name; the speaker finds it in the profile's
+    bank off the UI thread. A missing name says the words instead. History remembers the name."""
+    from aac.speech.history import SpeechHistory
+
+    bank = VoiceBank(tmp_path / "prof")
+    bank.import_file(speech_wav, "Yes.", name="yes-mine")
+    card = SoundCardRecorder(tmp_path / "card", time_scale=0.05)
+    sp = WorkerSpeaker(load_voice("en-espeak"), player=card, out_dir=tmp_path / "speech", bank=bank)
+    try:
+        sp.speak("Yes.", recording="yes-mine")
+        assert sp.wait_idle(60)
+        assert sp.records[-1].recording == bank.path("yes-mine") and sp.records[-1].engines == ("recording",)
+        sp.speak("No.", recording="no-such-name")
+        assert sp.wait_idle(60)
+        assert sp.records[-1].engines == ("espeak",) and sp.records[-1].outcome == "played"
+        assert "recorded message no-such-name cannot be played; the words were spoken instead" in sp.status
+    finally:
+        sp.close(wait=True)
+    history = SpeechHistory()
+    history.add("Yes.", recording="yes-mine")
+    history.add("Something typed")
+    assert history.recording_of(1) == "yes-mine" and history.recording_of(0) is None
+    history.add("yes.")  # said again, typed this time: still the same message, same recording
+    assert history.items()[0] == "yes." and history.recording_of(0) == "yes-mine"
+    history.remove(0)
+    assert history.recording_of(0) is None and history.to_list() == ["Something typed"]

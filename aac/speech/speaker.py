@@ -46,8 +46,10 @@ class Speaker(ABC):
     def speak(self, text: str, recording: Path | str | None = None) -> None:
         """Say ``text`` (queued, or interrupting what is being said, per the speaker's setting).
 
-        ``recording``: a WAV file of the person's own voice (aac/speech/bank.py) played instead of
-        synthesis; if it cannot be played the text is synthesised and ``status`` says why.
+        ``recording``: the person's own recorded message played instead of synthesis: a WAV path,
+        or the name of a recording in the speaker's ``bank`` (aac/speech/bank.py; a phrase tile's
+        ``recording``), resolved off the UI thread. If it cannot be played the text is synthesised
+        and ``status`` says why.
         """
 
     @abstractmethod
@@ -182,8 +184,9 @@ class _Job:
     text: str
     seq: int
     queued_at: float
-    recording: Path | None = None  # the person's own recorded message, played instead of synthesis
+    recording: Path | str | None = None  # the person's own recorded message (path or bank name)
     voice: VoiceProfile | None = None  # set when processing starts; a fallback replaces it
+    note: str = ""  # shown when the message ends (e.g. its recording could not be played)
     chunks: list[str] = field(default_factory=list)
     index: int = 0  # the next piece to speak; survives worker restarts
     attempts: int = 0  # failures on the current piece
@@ -234,6 +237,7 @@ class WorkerSpeaker(Speaker):
         probe_candidates: Sequence[Player] | None = None,
         keep_audio: bool = False,
         warm_timeout: float = 60.0,
+        bank: object | None = None,
     ):
         self._voice = voice
         #: Keep last-spoken.wav after close()? Only when the user asked for it (``aac speak``
@@ -265,6 +269,8 @@ class WorkerSpeaker(Speaker):
         self._active_voice = voice
         self._warmed = False  # the natural voice is loaded in the current worker
         self.warm_timeout = warm_timeout
+        #: The profile's VoiceBank (aac/speech/bank.py): resolves recording names given to speak().
+        self.bank = bank
         self.worker = WorkerClient()
         self._thread = threading.Thread(target=self._run, daemon=True, name="speech-supervisor")
         self._thread.start()
@@ -273,7 +279,7 @@ class WorkerSpeaker(Speaker):
 
     def speak(self, text: str, recording: Path | str | None = None) -> None:
         text = " ".join(text.split())
-        rec = Path(recording) if recording else None
+        rec: Path | str | None = recording if isinstance(recording, Path) else (str(recording) if recording else None)
         if not text and rec is None:
             return
         with self._lock:
@@ -595,16 +601,29 @@ class WorkerSpeaker(Speaker):
             job.index = i + 1
         self._wrap_up(job, duration, warning, failures, unplayed, first_audio, tuple(engines))
 
+    def _recording_path(self, recording: Path | str | None) -> Path | None:
+        """A path as given; a bare name looked up in the bank (None if there is none of that name)."""
+        if recording is None:
+            return None
+        if isinstance(recording, Path) or "/" in recording or "\\" in recording or "." in recording:
+            return Path(recording)
+        find = getattr(self.bank, "path", None)
+        try:
+            return find(recording) if find is not None else None
+        except Exception:  # noqa: BLE001 - a damaged bank index: the words are spoken instead
+            return None
+
     def _play_recording(self, job: _Job) -> bool:
         """Play the job's recording; False if it cannot be read (then its text is synthesised)."""
-        rec = job.recording
-        assert rec is not None
-        duration = wav_duration(rec)
-        if duration <= 0.0:
+        rec = self._recording_path(job.recording)
+        duration = wav_duration(rec) if rec is not None else 0.0
+        if rec is None or duration <= 0.0:
+            what = rec.name if rec is not None else str(job.recording)
             if job.text:
-                self._set_status(f"recorded message {rec.name} cannot be played; the words were spoken instead")
+                job.note = f"recorded message {what} cannot be played; the words were spoken instead"
+                self._set_status(job.note)
                 return False
-            self._set_status(f"recorded message {rec} cannot be played")
+            self._set_status(f"recorded message {what} cannot be played")
             self._finish(job, SpokenRecord(job.text, None, 0.0, "failed", "unreadable recording", recording=rec))
             return True
         first_audio = time.monotonic() - job.queued_at
@@ -649,7 +668,9 @@ class WorkerSpeaker(Speaker):
         else:
             outcome, detail = "played", ""
             fell_back = job.voice is not None and job.voice != self._active_voice
-            if not fell_back:  # a fallback note stays up for the message it concerned
+            if job.note:
+                self._set_status(job.note)
+            elif not fell_back:  # a fallback note stays up for the message it concerned
                 self._set_status(warning or self._config_status)
         self._finish(job, SpokenRecord(job.text, kept, duration, outcome, detail, first_audio, len(job.chunks),
                                        engines=engines))
