@@ -47,6 +47,8 @@ def test_natural_voice_is_installed_by_the_project_pins() -> None:
     (joe,) = installed_voices()
     assert joe.id == "en_US-joe-medium" and joe.model.stat().st_size > 50_000_000
     assert find_voice("en_US-joe-medium").config.name == "en_US-joe-medium.onnx.json"
+    assert find_voice(str(joe.model)).model == joe.model  # a voice file named by path works too
+    assert find_voice(str(joe.model)).language == "en"
     with pytest.raises(LookupError, match="no Piper voice 'en_US-nobody-x' is known"):
         find_voice("en_US-nobody-x")
 

@@ -143,9 +143,10 @@ def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST
     up to ``max_len`` characters (a sentence longer than that is cut at a comma or space).
 
     ``first_clause`` (the natural voice): the first sentence's first clause, up to its first comma,
-    is a piece of its own. Piper needs ~0.13-0.4 s of CPU per second of speech on 2 cores, so
-    the first sound waits for the whole first piece; a comma is a pause in speech anyway, and
-    Piper reads a piece ending in "," with the continuing intonation of a comma.
+    is a piece of its own. Piper needs about 0.1 s of CPU per second of speech (measured by
+    tests/bench/speech_engines.py; 0.4 s of wall time on the loaded 2-core machine), so the first
+    sound waits for the whole first piece; a comma is a pause in speech anyway, so the join between
+    the pieces falls where a listener expects a break.
 
     Why: the first sentence is heard after a few milliseconds of synthesis instead of after the
     whole message, the worker's CPU bursts stay short, and a worker restart resumes at the piece it
