@@ -59,3 +59,13 @@ def test_voices_lists_profiles_and_engine_voices(capsys) -> None:
     assert "piper      natural (neural) voices - installed; licence piper-tts 1.8.0: GPL-3.0-or-later" in out
     assert "en_US-joe-medium" in out and "CC0" in out and "espeak-ng: GPL-3.0-or-later" in out
     assert "[piper] en_US-joe-medium (en), 160 wpm" in out and "!!" not in out
+
+
+def test_speak_to_wav_works_for_every_engine(tmp_path: Path, capsys) -> None:
+    """`aac speak --voice NAME --wav PATH` for the natural voice, espeak-ng and the system voice."""
+    for profile, voice_id in (("en-default", "en_US-joe-medium"), ("en-espeak", "gmw/en-us"), ("en-gb", "gmw/en")):
+        out = tmp_path / f"{profile}.wav"
+        assert main(["speak", "See you tomorrow.", "--voice", profile, "--wav", str(out)]) == 0
+        assert capsys.readouterr().out.strip().endswith(f"voice {voice_id}")
+        with wave.open(str(out)) as w:
+            assert w.getnframes() / w.getframerate() > 0.8
