@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-
 import wave
 from pathlib import Path
 

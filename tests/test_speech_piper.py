@@ -17,7 +17,12 @@ import numpy as np
 import pytest
 
 from aac.speech.fakes import SoundCardRecorder
-from aac.speech.piper_engine import find_voice, installed_voices, length_scale_for, piper_status
+from aac.speech.piper_engine import (
+    find_voice,
+    installed_voices,
+    length_scale_for,
+    piper_status,
+)
 from aac.speech.speaker import WorkerSpeaker, split_for_speech
 from aac.speech.synth import synthesize_to_wav
 from aac.speech.voices import load_voice

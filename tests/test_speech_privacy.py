@@ -79,5 +79,6 @@ def test_files_of_live_processes_are_left_alone(tmp_path: Path) -> None:
                  f"utterance-{dead}-2-0.wav", "click.wav", "notes.txt"):
         (tmp_path / name).write_bytes(b"x")
     removed = sorted(p.name for p in remove_stale_audio(tmp_path))
-    assert removed == sorted([f"last-spoken-{dead}.wav", f".utterance-{dead}-3-1.wav.part", f"utterance-{dead}-2-0.wav"])
+    gone = [f"last-spoken-{dead}.wav", f".utterance-{dead}-3-1.wav.part", f"utterance-{dead}-2-0.wav"]
+    assert removed == sorted(gone)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["click.wav", "notes.txt", f"utterance-{me}-1-0.wav"])

@@ -105,7 +105,7 @@ def check_audio(path: Path) -> tuple[object, int, list[str], str]:
         raise BankError(f"{path.name}: {size // 1_000_000} MB is too big for a message (at most {MAX_SECONDS:.0f} s)")
     try:
         info = soundfile.info(str(path))
-    except Exception as exc:  # noqa: BLE001 - libsndfile says "Format not recognised" etc.
+    except Exception as exc:  # libsndfile's own error, e.g. "Format not recognised"
         raise BankError(f"{path.name}: not a sound file that can be read ({exc}); "
                         "save the recording as WAV, FLAC or OGG") from exc
     if info.format not in FORMATS:
@@ -120,7 +120,7 @@ def check_audio(path: Path) -> tuple[object, int, list[str], str]:
                         f"{MAX_SECONDS:.0f} s); cut it into shorter messages")
     try:
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # noqa: BLE001 - a damaged file
+    except Exception as exc:  # a damaged file
         raise BankError(f"{path.name}: the audio is damaged and cannot be read ({exc})") from exc
     if len(data) == 0:
         raise BankError(f"{path.name}: the file holds no audio")

@@ -205,7 +205,12 @@ ESPEAK_LICENCE = "espeak-ng: GPL-3.0-or-later (loaded by pyttsx3, MPL-2.0)"
 
 def _engines_section(engine_voices: list, engine_error: str) -> list[str]:
     """Lines describing the engines, whether each works here, their voices and licences."""
-    from aac.speech.piper_engine import ENGINE_LICENCE, VOICE_PACKAGES, installed_voices, piper_status
+    from aac.speech.piper_engine import (
+        ENGINE_LICENCE,
+        VOICE_PACKAGES,
+        installed_voices,
+        piper_status,
+    )
 
     lines = ["Engines:"]
     why = piper_status()
@@ -237,7 +242,9 @@ def _profile_problem(prof, engine_voices: list, driver: str | None) -> str:
                 find_voice(prof.voice_id)
             except LookupError as exc:
                 why = str(exc)
-        return f"natural voice unavailable ({why}); speaks with espeak-ng {prof.fallback or prof.language}" if why else ""
+        if not why:
+            return ""
+        return f"natural voice unavailable ({why}); speaks with espeak-ng {prof.fallback or prof.language}"
     if engine_voices and _Synth.driver_name(prof.driver) == _Synth.driver_name(driver):
         try:
             resolve_engine_voice(prof.voice_id, prof.language, engine_voices, strict=True)

@@ -33,10 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from aac.speech.fakes import SoundCardRecorder  # noqa: E402
-from aac.speech.speaker import WorkerSpeaker  # noqa: E402
-from aac.speech.synth import synthesize_to_wav  # noqa: E402
-from aac.speech.voices import load_voice  # noqa: E402
+from aac.speech.fakes import SoundCardRecorder
+from aac.speech.speaker import WorkerSpeaker
+from aac.speech.synth import synthesize_to_wav
+from aac.speech.voices import load_voice
 
 #: Typical AAC messages: short requests, answers, a longer two-sentence message.
 SENTENCES = [
