@@ -116,6 +116,7 @@ def test_missing_natural_voice_falls_back_to_espeak_with_a_note(tmp_path: Path) 
         sp.close(wait=True)
 
 
+@pytest.mark.slow
 def test_killing_the_voice_worker_mid_message_falls_back_and_loses_nothing(tmp_path: Path) -> None:
     """SIGKILL the worker while the first piece plays and the next is being synthesised: every
     piece is still played once, in order (the rest by espeak-ng), the note is visible, and the
