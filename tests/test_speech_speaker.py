@@ -174,9 +174,9 @@ def test_no_audio_device_degrades_to_a_visible_message(speakers, tmp_path) -> No
     (record,) = sp.records
     assert record.outcome == "no-audio"
     assert sp.status.startswith("no audio device: speech written to ")
-    assert sp.status == f"no audio device: speech written to {tmp_path / 'speech' / 'last-spoken.wav'}"
+    kept = tmp_path / "speech" / f"last-spoken-{os.getpid()}.wav"  # per process: see remove_stale_audio
+    assert sp.status == f"no audio device: speech written to {kept}"
     assert "broken-card exited with 1: audio open error: No such device" in sp.audio_problem
-    kept = tmp_path / "speech" / "last-spoken.wav"
     assert record.wav == kept and wav_duration(kept) > 0.5
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
     sp.click()  # no device: nothing happens, nothing breaks
@@ -244,13 +244,30 @@ def test_recording_speaker_for_board_tests() -> None:
     assert sp.status == "" and not sp.speaking
 
 
-def test_engine_that_cannot_start_is_a_status_not_a_crash(speakers, card) -> None:
-    # SAPI5 is Windows-only: on Linux the pyttsx3 driver fails to load, as espeak-ng would if missing.
+def test_engine_that_cannot_start_falls_back_to_the_system_voice(speakers, card) -> None:
+    # SAPI5 is Windows-only: on Linux the pyttsx3 driver fails to load, as espeak-ng would if missing;
+    # the message is still said by the platform's voice (pyttsx3's default driver) and the note shows.
     sp = speakers(player=card, voice=VoiceProfile(engine="sapi5"))
     sp.speak("Hello.")
     assert sp.wait_idle(30)
+    assert [(r.outcome, r.engines) for r in sp.records] == [("played", ("pyttsx3",))]
+    assert "speech engine sapi5 did not start" in sp.status and "speaking with system voice" in sp.status
+
+
+def test_no_engine_at_all_is_a_visible_no_speech_note(speakers, card, tmp_path, monkeypatch) -> None:
+    # The end of the chain: neither the forced driver nor the platform voice can start (pyttsx3
+    # missing in the worker, as on a machine without it): "no speech: ..." and nothing crashes.
+    fake = tmp_path / "nopyttsx3" / "pyttsx3"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('pyttsx3 removed for this test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(fake.parent))
+    sp = speakers(player=card, voice=VoiceProfile(engine="espeak"))
+    sp.speak("Hello.")
+    assert sp.wait_idle(30)
     assert [r.outcome for r in sp.records] == ["failed"]
-    assert "speech engine sapi5 did not start" in sp.status
+    assert sp.status.startswith("no speech: ") and "pyttsx3 is not installed" in sp.status
+    monkeypatch.delenv("PYTHONPATH")
+    sp.worker.restart()  # (the board would restart the speaker with the new environment)
     sp.voice = VoiceProfile()  # the caregiver picks a working voice: speech comes back
     sp.speak("Hello again.")
     assert sp.wait_idle(30)
@@ -283,8 +300,8 @@ def test_player_failing_mid_message_keeps_the_audio(speakers, tmp_path) -> None:
     assert sp.wait_idle(30)
     (record,) = sp.records
     assert record.outcome == "failed" and "device unplugged" in record.detail
-    assert "audio playback failed" in sp.status and "last-spoken.wav" in sp.status
-    assert wav_duration(tmp_path / "speech" / "last-spoken.wav") > 0.5
+    assert "audio playback failed" in sp.status and f"last-spoken-{os.getpid()}.wav" in sp.status
+    assert wav_duration(tmp_path / "speech" / f"last-spoken-{os.getpid()}.wav") > 0.5
 
 
 def _gone(pid: int) -> bool:

@@ -31,7 +31,13 @@ GOOD = 'engine = "pyttsx3"\nvoice_id = "gmw/en-us"\nlanguage = "en"\nrate = 160\
 def test_shipped_profiles_load() -> None:
     assert {"en-default", "en-slow", "ru-default"} <= set(available_profiles())
     en = load_voice("en-default")
-    assert (en.engine, en.voice_id, en.language, en.name) == ("pyttsx3", "gmw/en-us", "en", "en-default")
+    # The natural voice is the English default; espeak-ng's American English is its fallback.
+    assert (en.engine, en.voice_id, en.language, en.name) == ("piper", "en_US-joe-medium", "en", "en-default")
+    fb = en.fallback_profile()
+    assert fb is not None and (fb.engine, fb.voice_id, fb.rate, fb.volume) == ("espeak", "gmw/en-us", en.rate, en.volume)
+    assert fb.fallback_profile().engine == "pyttsx3" and fb.fallback_profile().fallback_profile() is None
+    esp = load_voice("en-espeak")
+    assert (esp.engine, esp.voice_id) == ("espeak", "gmw/en-us")
     assert 80 <= en.rate <= 450 and 0 < en.volume <= 1
     assert load_voice("en-slow").rate < en.rate
     ru = load_voice("ru-default")

@@ -47,7 +47,7 @@ LAYOUT_KEYS = ("name", "language", "theme", "font_scale", "description")
 PAGE_KEYS = ("name", "rows", "cols", "tile", "keys", "return_to")
 TILE_KEYS = (
     "kind", "row", "col", "row_span", "col_span", "label", "value", "slot", "action", "target",
-    "color", "picture", "sound",
+    "color", "picture", "sound", "recording",
 )
 #: Picture and sound files a tile may name (pygame loads these; SVG is rasterised by pygame too).
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
@@ -709,6 +709,9 @@ class _Checker:
         slot = action = target = None
         if kind is None or None in (row, col, row_span, col_span):
             return None
+        recording = self._recording(raw, path, label, kind)  # the person's own voice (aac/speech/bank.py)
+        if "recording" in raw and recording is None:
+            ok = False
         for key in ("slot", "action", "target", "value"):
             if key in raw and key not in KIND_FIELDS[kind] and not (key == "value" and kind == "phrase"):
                 uses = [k for k, f in KIND_FIELDS.items() if key in f]
@@ -769,7 +772,29 @@ class _Checker:
         return Tile(kind=kind, row=row, col=col, row_span=row_span, col_span=col_span, label=text_label,
                     value=value or "", slot=slot, action=action, target=target, color=color,
                     line=self.pos.exact(path) or self.pos.line_of(path), picture=picture, sound=sound,
-                    picture_path=picture_path)
+                    picture_path=picture_path, recording=recording)
+
+    def _recording(self, raw: dict, path: tuple, label: str, kind: str) -> str | None:
+        """A phrase tile's ``recording``: the name of a recorded message in the person's profile
+        (``aac voices bank list``), played instead of synthesis. Only names, never paths: the
+        recording always comes from the profile, whoever wrote the layout."""
+        if "recording" not in raw:
+            return None
+        from aac.speech.bank import RECORDING_NAME
+
+        name = self.get_str(raw, path, "recording", f"{label}.recording")
+        if name is None:
+            return None
+        if kind != "phrase":
+            self.add(path + ("recording",), f"{label}.recording", f'"recording" has no effect on a {kind} tile',
+                     "recordings play on phrase tiles; remove it or change kind")
+            return None
+        if not RECORDING_NAME.match(name):
+            self.add(path + ("recording",), f"{label}.recording", f"not a recording name: {_short(name)}",
+                     'use the name `aac voices bank import` printed (lower-case letters, digits, "-"), '
+                     "e.g. recording = \"good-morning\"; list them with `aac voices bank list`")
+            return None
+        return name
 
     def _key_row(self, raw: dict, path: tuple, label: str) -> list[Tile]:
         raw = dict(raw)

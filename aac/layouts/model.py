@@ -125,6 +125,9 @@ class Tile:
     sound: str | None = None
     #: The picture's absolute path when the layout was loaded from a file (for the renderer).
     picture_path: Path | None = field(default=None, compare=False, repr=False)
+    #: phrase tiles: name of the person's recorded message played instead of synthesis
+    #: (aac/speech/bank.py; resolved against the profile by the board, not by the loader)
+    recording: str | None = None
 
     def cells(self) -> list[tuple[int, int]]:
         """Every (row, col) grid cell this tile covers."""

@@ -15,7 +15,7 @@ from .model import Layout, Page, Theme, Tile
 from .themes import COLOUR_FIELDS, DEFAULT_THEME, THEMES
 
 #: Tile fields in the order they are written (the README's order).
-TILE_FIELDS = ("kind", "slot", "action", "target", "value", "label", "color", "picture", "sound",
+TILE_FIELDS = ("kind", "slot", "action", "target", "value", "label", "color", "picture", "sound", "recording",
                "row", "col", "row_span", "col_span")
 
 

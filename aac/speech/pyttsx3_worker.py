@@ -1,4 +1,4 @@
-"""The pyttsx3 synthesis worker: a child process that turns text into WAV files.
+"""The synthesis worker: a child process that turns text into WAV files (pyttsx3 and Piper).
 
 Why a separate process: pyttsx3's run loop is fragile (driver state is global, espeak can only be
 initialised once per process, a stuck driver never returns) and synthesis takes CPU. In a child it
@@ -12,6 +12,10 @@ Protocol (one JSON object per line):
       "voice_id": "gmw/en-us", "warning": ""}
   -> {"id": 2, "cmd": "voices", "driver": null}  <- {"id": 2, "ok": true, "voices": [...]}
   errors: {"id": n, "ok": false, "error": "...", "kind": "voice"|"engine"|"request"}
+  -> {"id": 3, "cmd": "warm", "voice": {...}}   load a Piper voice before the first message
+A request whose voice has ``"engine": "piper"`` is served by :mod:`aac.speech.piper_engine`
+(loaded on first use, so a board with an espeak voice never imports onnxruntime here); errors of
+the natural voice come back as ``"kind": "piper"`` so the speaker can fall back to espeak-ng.
 The parent side is :class:`WorkerClient`.
 
 Test hook: if the file named by ``AAC_SPEECH_FAULT_FILE`` exists when a synth request arrives, the
@@ -293,6 +297,7 @@ def worker_main() -> int:
     except (AttributeError, OSError):
         pass
     synth = _Synth()
+    piper: Any = None
     threading.Thread(target=_orphan_watchdog, args=(os.getppid(),), daemon=True).start()
 
     def send(obj: dict[str, Any]) -> None:
@@ -309,7 +314,21 @@ def worker_main() -> int:
             req = json.loads(line)
             rid = req.get("id")
             cmd = req.get("cmd")
-            if cmd == "synth":
+            voice = req.get("voice") or {}
+            if cmd in ("synth", "warm") and voice.get("engine") == "piper":
+                if cmd == "synth":
+                    _check_fault(str(req.get("text", "")))
+                try:
+                    if piper is None:
+                        from aac.speech.piper_engine import PiperEngine
+
+                        piper = PiperEngine()
+                    out = piper.synth(req) if cmd == "synth" else piper.warm(str(voice.get("voice_id", "")))
+                except Exception as exc:  # noqa: BLE001 - the speaker falls back to espeak-ng
+                    out = {"ok": False, "kind": "piper", "error": f"natural voice: {exc}"}
+            elif cmd == "warm":
+                out = {"ok": True}
+            elif cmd == "synth":
                 _check_fault(str(req.get("text", "")))
                 out = synth.synth(req)
             elif cmd == "voices":

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from aac.fileio import atomic_write_bytes, ensure_private_dir
 from aac.paths import cache_dir
-from aac.speech.playback import Playback, Player, probe_player
+from aac.speech.playback import Playback, Player, probe_player, wav_duration
 from aac.speech.pyttsx3_worker import (
     WorkerClient,
     WorkerCrashed,
@@ -43,8 +43,14 @@ class Speaker(ABC):
     """What the board needs from speech. No method may block the caller for long."""
 
     @abstractmethod
-    def speak(self, text: str) -> None:
-        """Say ``text`` (queued, or interrupting what is being said, per the speaker's setting)."""
+    def speak(self, text: str, recording: Path | str | None = None) -> None:
+        """Say ``text`` (queued, or interrupting what is being said, per the speaker's setting).
+
+        ``recording``: the person's own recorded message played instead of synthesis: a WAV path,
+        or the name of a recording in the speaker's ``bank`` (aac/speech/bank.py; a phrase tile's
+        ``recording``), resolved off the UI thread. If it cannot be played the text is synthesised
+        and ``status`` says why.
+        """
 
     @abstractmethod
     def stop(self) -> None:
@@ -73,7 +79,7 @@ class NullSpeaker(Speaker):
     def __init__(self, status: str = "speech is off"):
         self._status = status
 
-    def speak(self, text: str) -> None:
+    def speak(self, text: str, recording: Path | str | None = None) -> None:
         pass
 
     def stop(self) -> None:
@@ -95,13 +101,16 @@ class RecordingSpeaker(Speaker):
         self.interrupt = interrupt
         self.spoken: list[str] = []
         self.calls: list[tuple[str, str]] = []
+        self.recordings: list[str] = []
         self.clicks = 0
         self.closed = False
 
-    def speak(self, text: str) -> None:
-        if text.strip():
+    def speak(self, text: str, recording: Path | str | None = None) -> None:
+        if text.strip() or recording:
             self.spoken.append(text)
             self.calls.append(("speak", text))
+            if recording:
+                self.recordings.append(str(recording))
 
     def stop(self) -> None:
         self.calls.append(("stop", ""))
@@ -124,9 +133,20 @@ MAX_CHUNK = 400
 FIRST_CHUNK = 240
 
 
-def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST_CHUNK) -> list[str]:
+#: A first sentence at least this long is cut at its first comma when ``first_clause`` is set.
+FIRST_CLAUSE_MIN = 30
+
+
+def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST_CHUNK,
+                     first_clause: bool = False) -> list[str]:
     """Cut a message into pieces at sentence ends: the first sentence alone, then sentences grouped
     up to ``max_len`` characters (a sentence longer than that is cut at a comma or space).
+
+    ``first_clause`` (the natural voice): the first sentence's first clause, up to its first comma,
+    is a piece of its own. Piper needs about 0.1 s of CPU per second of speech (measured by
+    tests/bench/speech_engines.py; 0.4 s of wall time on the loaded 2-core machine), so the first
+    sound waits for the whole first piece; a comma is a pause in speech anyway, so the join between
+    the pieces falls where a listener expects a break.
 
     Why: the first sentence is heard after a few milliseconds of synthesis instead of after the
     whole message, the worker's CPU bursts stay short, and a worker restart resumes at the piece it
@@ -147,6 +167,10 @@ def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST
             sentences.append(sentence)
     if not sentences:
         return []
+    if first_clause:
+        head, comma, tail = sentences[0].partition(", ")
+        if comma and tail and len(sentences[0]) >= FIRST_CLAUSE_MIN and len(head.split()) >= 2:
+            sentences[0:1] = [head + ",", tail]
     pieces = [sentences[0]]
     for sentence in sentences[1:]:
         if len(pieces) > 1 and len(pieces[-1]) + 1 + len(sentence) <= max_len:
@@ -161,6 +185,9 @@ class _Job:
     text: str
     seq: int
     queued_at: float
+    recording: Path | str | None = None  # the person's own recorded message (path or bank name)
+    voice: VoiceProfile | None = None  # set when processing starts; a fallback replaces it
+    note: str = ""  # shown when the message ends (e.g. its recording could not be played)
     chunks: list[str] = field(default_factory=list)
     index: int = 0  # the next piece to speak; survives worker restarts
     attempts: int = 0  # failures on the current piece
@@ -179,6 +206,8 @@ class SpokenRecord:
     detail: str = ""
     first_audio_s: float | None = None  # from speak() to the first sound (or WAV written)
     pieces: int = 0
+    recording: Path | None = None  # set when the person's recording was played (usage log: "recorded message")
+    engines: tuple[str, ...] = ()  # engines that spoke it, e.g. ("piper",) or ("piper", "espeak")
 
 
 class WorkerSpeaker(Speaker):
@@ -208,8 +237,10 @@ class WorkerSpeaker(Speaker):
         status: str = "",
         probe_candidates: Sequence[Player] | None = None,
         keep_audio: bool = False,
+        warm_timeout: float = 60.0,
+        bank: object | None = None,
     ):
-        self.voice = voice
+        self._voice = voice
         #: Keep last-spoken.wav after close()? Only when the user asked for it (``aac speak``
         #: prints its path); the board deletes it: it is the person's message as audio.
         self.keep_audio = keep_audio
@@ -234,23 +265,52 @@ class WorkerSpeaker(Speaker):
         self._play_error = ""
         self._click_wav: Path | None = None
         self.records: deque[SpokenRecord] = deque(maxlen=self.KEEP_RECORDS)
+        #: The voice new messages start with: ``voice``, or its fallback once the natural voice
+        #: turned out to be unavailable in this session (not installed, failed to load).
+        self._active_voice = voice
+        self._warmed = False  # the natural voice is loaded in the current worker
+        self.warm_timeout = warm_timeout
+        #: The profile's VoiceBank (aac/speech/bank.py): resolves recording names given to speak().
+        self.bank = bank
         self.worker = WorkerClient()
         self._thread = threading.Thread(target=self._run, daemon=True, name="speech-supervisor")
         self._thread.start()
 
     # --- API called from the UI thread: only touch the queue under the lock ---------------------
 
-    def speak(self, text: str) -> None:
+    def speak(self, text: str, recording: Path | str | None = None) -> None:
         text = " ".join(text.split())
-        if not text:
+        rec: Path | str | None = recording if isinstance(recording, Path) else (str(recording) if recording else None)
+        if not text and rec is None:
             return
         with self._lock:
             if self._closed:
                 return
             if self.interrupt:
                 self._cancel_all_locked()
-            self._queue.append(_Job(text, next(self._seq), time.monotonic()))  # split later, off the UI thread
+            # split (and the recording checked) later, off the UI thread
+            self._queue.append(_Job(text, next(self._seq), time.monotonic(), recording=rec))
             self._lock.notify_all()
+
+    def play_recording(self, recording: Path | str, text: str = "") -> None:
+        """Play the person's own recorded message (``text`` is said instead if it cannot be played)."""
+        self.speak(text, recording=recording)
+
+    @property
+    def voice(self) -> VoiceProfile:
+        """The person's chosen voice profile (setting it switches voice from the next message)."""
+        return self._voice
+
+    @voice.setter
+    def voice(self, voice: VoiceProfile) -> None:
+        self._voice = voice
+        self._active_voice = voice
+        self._warmed = False
+
+    @property
+    def active_voice(self) -> VoiceProfile:
+        """The voice new messages start with (the profile's, or its fallback in this session)."""
+        return self._active_voice
 
     def stop(self) -> None:
         with self._lock:
@@ -350,22 +410,30 @@ class WorkerSpeaker(Speaker):
             pb.stop(wait=1.0)
         self._sweep(10**18)  # what was said is private: keep nothing that was not asked for
         if not self.keep_audio:
-            _unlink(self.out_dir / "last-spoken.wav")
+            _unlink(self._kept_path())
 
     # --- supervisor thread ------------------------------------------------------------------------
 
     def _set_status(self, text: str) -> None:
         self._status = text
 
+    def _kept_path(self) -> Path:
+        """Where unplayed speech is kept for the status line (per process, so a start-up sweep can
+        tell a dead process's file from a live one's)."""
+        return self.out_dir / f"last-spoken-{os.getpid()}.wav"
+
     def _run(self) -> None:
         try:
             ensure_private_dir(self.out_dir)
+            remove_stale_audio(self.out_dir)
         except OSError as exc:
             self._set_status(f"speech: cannot create {self.out_dir}: {exc}")
         try:
             self.worker.start()
         except (WorkerError, OSError) as exc:
             self._set_status(f"speech engine unavailable: {exc}")
+        if self._active_voice.natural:
+            self._warm(self._active_voice)
         try:
             from aac.speech.click import click_wav
 
@@ -412,8 +480,30 @@ class WorkerSpeaker(Speaker):
         return self.out_dir / f"utterance-{os.getpid()}-{job.seq}-{index}.wav"
 
     def _send(self, job: _Job, index: int) -> int:
+        voice = job.voice or self._active_voice
         return self.worker.send({"cmd": "synth", "text": job.chunks[index], "path": str(self._wav_for(job, index)),
-                                 "voice": self.voice.to_worker()})
+                                 "voice": voice.to_worker()})
+
+    def _warm(self, voice: VoiceProfile) -> bool:
+        """Load the natural voice in the worker now (supervisor thread), so the first message does
+        not wait for the model; if it cannot load, this session speaks with the fallback voice."""
+        try:
+            reply = self.worker.request({"cmd": "warm", "voice": voice.to_worker()}, self.warm_timeout)
+        except (WorkerError, OSError) as exc:
+            reply = {"ok": False, "error": f"natural voice did not load: {exc}"}
+            try:
+                self.worker.restart()
+            except (WorkerError, OSError):
+                pass
+        if reply.get("ok"):
+            self._warmed = True
+            return True
+        fallback = voice.fallback_profile()
+        if fallback is not None:
+            self._active_voice = fallback
+            self._config_status = _fallback_note(str(reply.get("error")), fallback)
+            self._set_status(self._config_status)
+        return False
 
     def _sweep(self, keep_seq: int) -> None:
         """Delete pieces of earlier (finished or cancelled) messages, e.g. a prefetched piece."""
@@ -426,12 +516,19 @@ class WorkerSpeaker(Speaker):
 
     def _process(self, job: _Job) -> None:
         """Speak one message piece by piece: synthesise piece i+1 while piece i plays."""
-        if not job.chunks:
-            job.chunks = split_for_speech(job.text)
         self._sweep(job.seq)
         self._play_error = ""
+        if job.recording is not None and self._play_recording(job):
+            return
+        if job.voice is None:
+            if self._active_voice.natural and not self._warmed:
+                self._warm(self._active_voice)  # after a worker restart
+            job.voice = self._active_voice
+        if not job.chunks:
+            job.chunks = split_for_speech(job.text, first_clause=job.voice.natural)
         pending: tuple[int, int] | None = None  # (piece index, request id) already sent
         duration, warning, failures, first_audio = 0.0, "", [], None
+        engines: list[str] = []
         unplayed: list[Path] = []  # pieces no device could play: kept as one WAV
         while job.index < len(job.chunks) and not job.cancelled and not self._closed:
             i = job.index
@@ -447,11 +544,20 @@ class WorkerSpeaker(Speaker):
                     break
                 job.attempts += 1
                 what = "stopped answering" if isinstance(exc, WorkerHung) else "crashed"
+                self._warmed = False
                 try:
                     self.worker.restart()
                     restarted = "restarted"
                 except (WorkerError, OSError) as exc2:
                     restarted = f"could not restart: {exc2}"
+                fallback = job.voice.fallback_profile() if job.voice is not None and job.voice.natural else None
+                if fallback is not None:
+                    # The natural voice broke on this piece: the rest of this message is said by
+                    # espeak-ng at once (no second model load, no second crash); the next message
+                    # tries the natural voice again.
+                    job.voice, job.attempts = fallback, 0
+                    self._set_status(f"natural voice {what} ({restarted}); this message continues with espeak-ng")
+                    continue
                 if job.attempts >= self.MAX_ATTEMPTS:
                     self._set_status(f"speech engine {what} on a message ({restarted}); that part was skipped")
                     failures.append(str(exc))
@@ -460,11 +566,19 @@ class WorkerSpeaker(Speaker):
                     self._set_status(f"speech engine {what} ({restarted}); trying again")
                 continue  # same piece again (the queue behind it is untouched)
             if not reply.get("ok"):
-                self._set_status(f"speech: {reply.get('error')}")
-                failures.append(str(reply.get("error")))
+                kind, error = reply.get("kind"), str(reply.get("error"))
+                fallback = job.voice.fallback_profile() if job.voice and kind in ("piper", "engine") else None
+                if fallback is not None:  # same piece again with the next engine: nothing is lost
+                    self._set_status(_fallback_note(error, fallback))
+                    job.voice, job.attempts = fallback, 0
+                    continue
+                self._set_status(f"no speech: {error}" if kind == "engine" else f"speech: {error}")
+                failures.append(error)
                 job.index, job.attempts = i + 1, 0
                 continue
             job.attempts = 0
+            if job.voice is not None and job.voice.engine not in engines:
+                engines.append(job.voice.engine)
             warning = str(reply.get("warning") or "") or warning
             wav = Path(reply["path"])
             piece_s = float(reply.get("duration", 0.0))
@@ -486,13 +600,53 @@ class WorkerSpeaker(Speaker):
             else:  # cancelled
                 _unlink(wav)
             job.index = i + 1
-        self._wrap_up(job, duration, warning, failures, unplayed, first_audio)
+        self._wrap_up(job, duration, warning, failures, unplayed, first_audio, tuple(engines))
+
+    def _recording_path(self, recording: Path | str | None) -> Path | None:
+        """A path as given; a bare name looked up in the bank (None if there is none of that name)."""
+        if recording is None:
+            return None
+        if isinstance(recording, Path) or "/" in recording or "\\" in recording or "." in recording:
+            return Path(recording)
+        find = getattr(self.bank, "path", None)
+        try:
+            return find(recording) if find is not None else None
+        except Exception:  # noqa: BLE001 - a damaged bank index: the words are spoken instead
+            return None
+
+    def _play_recording(self, job: _Job) -> bool:
+        """Play the job's recording; False if it cannot be read (then its text is synthesised)."""
+        rec = self._recording_path(job.recording)
+        duration = wav_duration(rec) if rec is not None else 0.0
+        if rec is None or duration <= 0.0:
+            what = rec.name if rec is not None else str(job.recording)
+            if job.text:
+                job.note = f"recorded message {what} cannot be played; the words were spoken instead"
+                self._set_status(job.note)
+                return False
+            self._set_status(f"recorded message {what} cannot be played")
+            self._finish(job, SpokenRecord(job.text, None, 0.0, "failed", "unreadable recording", recording=rec))
+            return True
+        first_audio = time.monotonic() - job.queued_at
+        result = self._play_piece(job, rec, duration)
+        detail = ""
+        if result == "no-audio":
+            detail = self._player_why
+            self._set_status(f"no audio device: recorded message not played ({rec.name})")
+        elif result == "failed":
+            detail = self._play_error
+            self._set_status(f"audio playback failed: {self._play_error}")
+        elif result == "played":
+            self._set_status(self._config_status)
+        self._finish(job, SpokenRecord(job.text, None, duration, result, detail, first_audio, 1,
+                                       recording=rec, engines=("recording",)))
+        return True
 
     def _wrap_up(self, job: _Job, duration: float, warning: str, failures: list[str], unplayed: list[Path],
-                 first_audio: float | None) -> None:
+                 first_audio: float | None, engines: tuple[str, ...] = ()) -> None:
         kept: Path | None = None
         if unplayed:
-            kept = self.out_dir / "last-spoken.wav"
+            kept = self._kept_path()
             try:
                 _join_wavs(unplayed, kept)
             except (OSError, EOFError, wave.Error) as exc:
@@ -514,8 +668,13 @@ class WorkerSpeaker(Speaker):
             self._set_status(f"no audio device: speech written to {kept}{extra}")
         else:
             outcome, detail = "played", ""
-            self._set_status(warning or self._config_status)
-        self._finish(job, SpokenRecord(job.text, kept, duration, outcome, detail, first_audio, len(job.chunks)))
+            fell_back = job.voice is not None and job.voice != self._active_voice
+            if job.note:
+                self._set_status(job.note)
+            elif not fell_back:  # a fallback note stays up for the message it concerned
+                self._set_status(warning or self._config_status)
+        self._finish(job, SpokenRecord(job.text, kept, duration, outcome, detail, first_audio, len(job.chunks),
+                                       engines=engines))
 
     def _play_piece(self, job: _Job, wav: Path, duration: float) -> str:
         """Play one piece; returns played | no-audio | failed | cancelled."""
@@ -546,17 +705,82 @@ class WorkerSpeaker(Speaker):
         return "failed"
 
 
+def _fallback_note(error: str, fallback: VoiceProfile) -> str:
+    """The board's status line when a voice could not speak and the next one in the chain did."""
+    return f"{error}; speaking with {fallback.engine_name} instead"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+_STALE = re.compile(r"^\.?(?:utterance|last-spoken)-(\d+)-?")
+
+
+def remove_stale_audio(out_dir: Path) -> list[Path]:
+    """Delete spoken audio left in the speech cache by processes that are gone; returns what went.
+
+    Why: a speaker deletes its own pieces after playing them and its kept WAV when it closes, but a
+    process that was killed (SIGKILL, power cut) leaves ``utterance-<pid>-*.wav``, half-written
+    ``.part`` files and ``last-spoken-<pid>.wav`` behind: the person's words as audio. Every speaker
+    runs this when it starts. Files of live processes (another board, ``aac speak``) are left alone;
+    ``last-spoken.wav`` (the name before per-process names) always goes.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(Path(out_dir).iterdir())
+    except OSError:
+        return removed
+    me = os.getpid()
+    for path in entries:
+        m = _STALE.match(path.name)
+        stale = path.name == "last-spoken.wav"
+        if m is not None:
+            pid = int(m.group(1))
+            stale = pid != me and not _pid_alive(pid)
+        if stale:
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
 def _join_wavs(parts: Sequence[Path], dest: Path) -> None:
-    """Concatenate WAV files of the same format into ``dest`` (atomically, mode 0600)."""
+    """Concatenate 16-bit WAV files into ``dest`` (atomically, mode 0600).
+
+    Pieces of one message may come from two engines (the natural voice fell back to espeak-ng
+    mid-message); a piece with another sample rate or channel count is converted to the first's.
+    """
     import io
+
+    import numpy as np
 
     buf = io.BytesIO()
     with wave.open(buf, "wb") as out:
-        for n, part in enumerate(parts):
+        first = None
+        for part in parts:
             with wave.open(str(part), "rb") as w:
-                if n == 0:
-                    out.setparams(w.getparams())
-                out.writeframes(w.readframes(w.getnframes()))
+                params = w.getparams()
+                data = w.readframes(w.getnframes())
+            if first is None:
+                first = params
+                out.setparams(params)
+            elif (params.framerate, params.nchannels) != (first.framerate, first.nchannels) and params.sampwidth == 2:
+                x = np.frombuffer(data, dtype="<i2").astype(np.float32).reshape(-1, params.nchannels).mean(axis=1)
+                n = int(len(x) * first.framerate / params.framerate)
+                y = np.interp(np.linspace(0, len(x) - 1, n), np.arange(len(x)), x) if len(x) else x
+                data = np.repeat(y.reshape(-1, 1), first.nchannels, axis=1).astype("<i2").tobytes()
+            out.writeframes(data)
     atomic_write_bytes(dest, buf.getvalue())
 
 

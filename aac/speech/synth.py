@@ -36,6 +36,8 @@ class WavInfo:
     frames: int
     voice_id: str
     warning: str = ""
+    engine: str = ""
+    cpu_s: float = 0.0  # the worker's CPU seconds for this synthesis (Piper only; 0 when not measured)
 
 
 def _worker() -> WorkerClient:
@@ -84,14 +86,31 @@ def synthesize_to_wav(
     path = Path(path).absolute()
     if not path.parent.is_dir():
         raise SynthesisError(f"cannot write {path}: folder {path.parent} does not exist")
-    t = timeout if timeout is not None else 5.0 + 0.08 * len(text)
-    reply = _request({"cmd": "synth", "text": text, "path": str(path), "voice": voice.to_worker(), "strict": strict}, t)
-    if not reply.get("ok"):
+    notes: list[str] = []
+    current: VoiceProfile | None = voice
+    while current is not None:
+        # The natural voice's first request loads its model (0.4-3 s on 2 shared cores).
+        t = timeout if timeout is not None else 5.0 + 0.08 * len(text) + (30.0 if current.natural else 0.0)
+        req = {"cmd": "synth", "text": text, "path": str(path), "voice": current.to_worker(), "strict": strict}
+        try:
+            reply = _request(req, t)
+        except SynthesisError as exc:
+            if not current.natural:
+                raise
+            reply = {"ok": False, "kind": "piper", "error": f"natural voice crashed: {exc}"}
+        if reply.get("ok"):
+            warning = "; ".join(notes + ([str(reply["warning"])] if reply.get("warning") else []))
+            return WavInfo(path, float(reply["duration"]), int(reply["rate"]), int(reply["frames"]),
+                           str(reply.get("voice_id", "")), warning, current.engine, float(reply.get("cpu_s", 0.0)))
         if reply.get("kind") == "voice":
             raise VoiceNotFoundMessage(str(reply.get("error")))
-        raise SynthesisError(str(reply.get("error")))
-    return WavInfo(path, float(reply["duration"]), int(reply["rate"]), int(reply["frames"]),
-                   str(reply.get("voice_id", "")), str(reply.get("warning") or ""))
+        fallback = current.fallback_profile() if reply.get("kind") in ("piper", "engine") else None
+        if fallback is None:
+            raise SynthesisError("; ".join(notes + [str(reply.get("error"))]))
+        # piper -> espeak-ng -> the platform voice: the text is still written, and the caller is told.
+        notes.append(f"{reply.get('error')}; used {fallback.engine_name} instead")
+        current = fallback
+    raise AssertionError("unreachable")
 
 
 class VoiceNotFoundMessage(SynthesisError, LookupError):

@@ -13,7 +13,7 @@ import difflib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,16 @@ import tomllib
 
 from aac.paths import VOICES_DIR
 
-#: Engines a profile may name. "pyttsx3" uses the OS default driver (espeak on Linux, SAPI5 on
-#: Windows, NSSpeechSynthesizer on macOS); "espeak"/"sapi5"/"nsss"/"avspeech" force a pyttsx3 driver.
-ENGINES = ("pyttsx3", "espeak", "sapi5", "nsss", "avspeech")
+#: Engines a profile may name. "piper" is the natural (neural) voice (aac/speech/piper_engine.py);
+#: "pyttsx3" uses the OS default driver (espeak-ng on Linux, SAPI5 on Windows, NSSpeechSynthesizer
+#: on macOS); "espeak"/"sapi5"/"nsss"/"avspeech" force a pyttsx3 driver.
+ENGINES = ("piper", "pyttsx3", "espeak", "sapi5", "nsss", "avspeech")
 
 #: Keys a profile may contain, with what is expected (used in messages).
 KEYS: dict[str, str] = {
     "engine": f"one of {', '.join(ENGINES)}",
-    "voice_id": 'the engine\'s voice id, e.g. "gmw/en-us" (list them with `aac voices --engine`)',
+    "voice_id": 'the engine\'s voice id, e.g. "gmw/en-us" or "en_US-joe-medium" (list them with `aac voices --engine`)',
+    "fallback": 'espeak-ng voice id used when the natural voice cannot speak, e.g. "gmw/en-us"; optional',
     "rate": "speaking rate in words per minute, a number from 80 to 450",
     "volume": "a number from 0.0 (silent) to 1.0 (full)",
     "pitch": "espeak pitch from 0 to 100 (50 is the voice's normal pitch); optional",
@@ -53,15 +55,45 @@ class VoiceProfile:
     name: str = ""
     description: str = ""
     source: str = ""
+    fallback: str = ""
 
     @property
     def driver(self) -> str | None:
-        """The pyttsx3 driver name, or None for the OS default."""
-        return None if self.engine == "pyttsx3" else self.engine
+        """The pyttsx3 driver name, or None for the OS default (and for Piper, which has none)."""
+        return None if self.engine in ("pyttsx3", "piper") else self.engine
+
+    @property
+    def natural(self) -> bool:
+        """True for the neural (Piper) engine."""
+        return self.engine == "piper"
+
+    def fallback_profile(self) -> VoiceProfile | None:
+        """The next voice to try when this one cannot speak, or None at the end of the chain.
+
+        The chain is piper -> espeak-ng (through pyttsx3) -> the platform's voice (pyttsx3's default
+        driver: espeak-ng on Linux, SAPI5 on Windows, NSSpeechSynthesizer on macOS) -> a visible
+        "no speech" note (the speaker's job). Rate and volume carry over so the person's settings hold.
+        """
+        if self.engine == "piper":
+            return replace(self, engine="espeak", voice_id=self.fallback or self.language, pitch=None,
+                           name=f"{self.name} (espeak-ng fallback)", fallback="")
+        if self.engine != "pyttsx3":
+            return replace(self, engine="pyttsx3", name=f"{self.name} (system voice fallback)")
+        return None
+
+    @property
+    def engine_name(self) -> str:
+        """What a caregiver calls the engine: "Piper (natural)", "espeak-ng" or "system voice"."""
+        if self.engine == "piper":
+            return "Piper (natural)"
+        if self.engine == "espeak":
+            return "espeak-ng"
+        return "system voice (pyttsx3)"
 
     def to_worker(self) -> dict[str, Any]:
         """The plain-JSON form sent to the synthesis worker."""
         return {
+            "engine": self.engine,
             "driver": self.driver,
             "voice_id": self.voice_id,
             "rate": self.rate,
@@ -234,10 +266,10 @@ def _check(data: dict[str, Any], text: str, fname: str, name: str) -> VoiceProfi
         bad("engine", f"expected {KEYS['engine']}, got {engine!r}")
     else:
         values["engine"] = engine
-    for key in ("voice_id", "language", "description"):
+    for key in ("voice_id", "language", "description", "fallback"):
         if key in data:
             v = data[key]
-            if not isinstance(v, str) or (key != "description" and not v.strip()):
+            if not isinstance(v, str) or (key not in ("description", "fallback") and not v.strip()):
                 bad(key, f"expected {KEYS[key]}, got {v!r}", 'put the text in "quotes"')
             else:
                 values[key] = v.strip()

@@ -116,6 +116,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         return _fail(str(exc))
     state = profile_state(prof)
+    from aac.speech.bank import VoiceBank  # the person's recorded messages (issue 17)
+
+    state["recordings"] = VoiceBank(prof.dir).summary()
     if args.json:
         print(json.dumps(state, ensure_ascii=False, sort_keys=True))
         return 0
@@ -135,6 +138,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("calibration: none yet")
     u = state["usage"]
     print(f"usage log: {u['sessions']} sessions, {u['selections']} selections, {u['messages']} messages")
+    recs = state["recordings"]
+    print(f"recorded messages: {len(recs)}" + (" (aac voices bank list)" if recs else ""))
+    for r in recs:
+        print(f"  {r['name']}: {r['duration']:.2f} s \"{r['phrase']}\"" + ("" if r["present"] else " (file missing)"))
     if state["learning"]:
         print(f"learning: {json.dumps(state['learning'], ensure_ascii=False)[:300]}")
     for p in state["problems"]:

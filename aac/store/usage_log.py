@@ -139,6 +139,13 @@ class UsageLog:
         self._put(("message", _t(t), _i(words) or 0, _i(chars) or 0, _i(selections) or 0, _f(seconds),
                    1 if spoken else 0, text if keep else None))
 
+    def recorded_message(self, text: str | None = None, tile_id: str | None = None, page: str | None = None,
+                         t: float | None = None) -> None:
+        """The person's own recording was played instead of synthesis (aac/speech/bank.py): logged
+        as a selection of kind "recorded message". Its words are kept only with text logging on,
+        exactly like any other selection's text."""
+        self.selection("recorded message", tile_id=tile_id, page=page, text=text, t=t)
+
     def error(self, kind: str, t: float | None = None) -> None:
         """A correction or suspected mistake: undo, delete_letter, delete_word, clear,
         false_activation_suspected, ..."""

@@ -1,7 +1,7 @@
 """Benchmark: does speech make the board stutter? (issue 6: frame time under 17 ms)
 
 Runs a 60 fps pygame loop (dummy video driver) that draws a board-like frame (tiles and text)
-while long messages are synthesised by the real speech worker (pyttsx3 + espeak-ng), and prints
+while long messages are synthesised by the real speech worker (Piper or pyttsx3 + espeak-ng: --voice), and prints
 the per-frame work time (draw + speak() call + flip) and the frame-to-frame interval.
 Optionally kills the worker mid-run to show a restart does not stutter either.
 
@@ -139,6 +139,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5.0, help="length of each phase (default 5)")
     ap.add_argument("--rounds", type=int, default=4, help="baseline/speaking pairs (default 4)")
     ap.add_argument("--every", type=float, default=2.0, help="speak a long message every N seconds")
+    ap.add_argument("--voice", default="en-default",
+                    help="voice profile (en-default: Piper natural voice; en-espeak: espeak-ng)")
     ap.add_argument("--player", choices=["auto", "recorder"], default="recorder",
                     help="auto: probe the system (no device here: WAV written); recorder: fake sound card")
     args = ap.parse_args()
@@ -159,7 +161,7 @@ def main() -> int:
         if speaker is None:
             # Created inside the measured phase: the worker start-up happens under the frames.
             t = time.perf_counter()
-            speaker = WorkerSpeaker(load_voice("en-default"), interrupt=False, player=player, out_dir=tmp / "speech")
+            speaker = WorkerSpeaker(load_voice(args.voice), interrupt=False, player=player, out_dir=tmp / "speech")
             create_ms = (time.perf_counter() - t) * 1000
         kind = "speaking + worker kill" if rnd % 2 else "speaking"
         phases[kind].append(run_phase(screen, font, args.seconds, speaker, args.every, kind != "speaking"))
@@ -183,6 +185,8 @@ def main() -> int:
     speaker.close(wait=True)
     pygame.quit()
 
+    print(f"voice {args.voice} ({load_voice(args.voice).engine}); engines used: "
+          f"{sorted({e for r in speaker.records for e in r.engines})}")
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the machine shows in every phase)")
     print(f"long message: {len(LONG)} chars, spoken every {args.every:.1f} s; synthesised+played: {done}; "
           f"worker restarts: {restarts}; WorkerSpeaker() took {create_ms:.1f} ms")
