@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "aac.speech.cli",  # speak, voices
     "aac.layouts.cli",  # layout check/import/list
     "aac.store.cli",  # profile, report
+    "aac.ui.screenshots",  # screenshots
+    "aac.desktop",  # install-desktop
 ]
 
 
@@ -49,7 +51,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
         except Exception as exc:  # noqa: BLE001 - report, keep the other commands usable
             broken[name] = f"{type(exc).__name__}: {exc}"
             continue
-        module.register(sub)
+        try:
+            module.register(sub)
+        except Exception as exc:  # noqa: BLE001 - a broken area loses its commands, not the tool
+            broken[name] = f"{type(exc).__name__}: {exc}"
     return parser, broken
 
 
