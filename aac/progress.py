@@ -65,9 +65,9 @@ class Progress:
     def elapsed(self) -> float:
         return self.clock() - self.t0
 
-    def step(self, what: str) -> None:
-        """Start step ``what`` (prints only on a terminal)."""
-        self.count += 1
+    def step(self, what: str, at: int | None = None) -> None:
+        """Start step ``what`` (prints only on a terminal); ``at`` jumps to that step number."""
+        self.count = self.count + 1 if at is None else at
         if self.enabled:
             of = f"/{self.total}" if self.total else ""
             self._print(f"{self.count}{of} {what} ({format_duration(self.elapsed())})")
