@@ -12,8 +12,9 @@
 #      and only the wheel is reinstalled (seconds instead of a minute); AAC_WHEEL_SMOKE_FRESH=1
 #      always starts from an empty venv. `pip check` proves the declared dependencies are consistent;
 #   4. smoke: from an empty temp dir with PYTHONPATH unset and a fresh data dir: aac --version,
-#      aac layout list, aac voices, aac model info, one aac simulate sentence (the model comes from
-#      the shared cache, ~/.cache/aac/models, built by scripts/setup.sh).
+#      aac layout list, aac voices, aac model info, install-desktop (validated), profile
+#      create/export/import, one aac simulate sentence (the model comes from the shared cache,
+#      ~/.cache/aac/models, built by scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -93,8 +94,10 @@ t=$(date +%s)
 RUN=$WORK/elsewhere
 mkdir -p "$RUN/data"
 cd "$RUN"
-aac() {
-  env -u PYTHONPATH -u AAC_MODEL_DIR AAC_DATA_DIR="$RUN/data" AAC_CACHE_DIR="$CACHE" \
+DATA=$RUN/data
+aac() {  # the installed aac, with nothing of the clone on the path and everything it writes under $RUN
+  env -u PYTHONPATH -u AAC_MODEL_DIR AAC_DATA_DIR="$DATA" AAC_CACHE_DIR="$CACHE" \
+    XDG_DATA_HOME="$RUN/xdg-data" XDG_CONFIG_HOME="$RUN/xdg-config" \
     SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy PYGAME_HIDE_SUPPORT_PROMPT=1 "$VENV/bin/aac" "$@"
 }
 expect() {  # expect NAME PATTERN -- COMMAND...: run it, require exit 0 and PATTERN in its output
@@ -108,6 +111,17 @@ expect() {  # expect NAME PATTERN -- COMMAND...: run it, require exit 0 and PATT
 expect "aac --version" "shipped files from the package" -- aac --version
 expect "aac layout list" "^default " -- aac layout list
 expect "aac voices" "en-default" -- aac voices
+# the package's icon and launcher, and a profile carried to "another computer" (another data dir)
+expect "aac install-desktop" "wrote .*aac-board.desktop" -- aac install-desktop --autostart
+if command -v desktop-file-validate >/dev/null 2>&1; then
+  desktop-file-validate "$RUN/xdg-data/applications/aac-board.desktop" "$RUN/xdg-config/autostart/aac-board.desktop" \
+    || fail "desktop-file-validate refused the launcher"
+fi
+expect "aac profile create" "created profile" -- aac profile create smoke
+expect "aac profile export" "exported profile" -- aac profile export smoke --out "$RUN/smoke.aacprofile"
+DATA=$RUN/data2  # "another computer"
+expect "aac profile import (other data dir)" "imported profile" -- aac profile import "$RUN/smoke.aacprofile"
+DATA=$RUN/data
 echo "I am cold" >"$RUN/sentence.txt"
 if [ "${AAC_SKIP_MODEL:-0}" = 1 ]; then  # set-up was told not to build the model: keyboard only
   expect "aac model info" '"recipe": "smollm2-135m-int4"' -- aac model info --recipe smollm2-135m-int4 --json
