@@ -418,9 +418,11 @@ def import_profile(archive: Path | str, as_name: str | None = None, force: bool 
                 ensure_private_dir(d)
             # ---- commit: everything checked; back up what will be replaced, then rename into place
             backup = None
+            aside = None
             if target.exists():
                 backup = backup_profile(target)
-                shutil.rmtree(target)
+                aside = staging / "replaced"  # moved, not deleted, until the new one is in place
+                os.replace(target, aside)
             installed_layouts = []
             for e in layout_entries:
                 dest = ensure_private_dir(user_layouts_dir()) / PurePosixPath(e["path"]).name
@@ -433,7 +435,12 @@ def import_profile(archive: Path | str, as_name: str | None = None, force: bool 
                     dest.unlink()
                 os.replace(staging / e["path"], dest)
                 installed_layouts.append(dest.stem)
-            os.replace(profile_stage, target)
+            try:
+                os.replace(profile_stage, target)
+            except OSError:
+                if aside is not None:
+                    os.replace(aside, target)
+                raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return ImportResult(name, target, len(manifest["files"]), total, installed_layouts, backup,
