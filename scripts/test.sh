@@ -4,13 +4,22 @@
 # pytest exits 5 when it collects no tests: that is not a failure of the project, but it is
 # reported loudly so it never hides a broken collection.
 #
-# The wheel smoke test runs when no arguments are given (`make test`, CI), or when
-# AAC_WHEEL_SMOKE=1; AAC_WHEEL_SMOKE=0 skips it (e.g. `make test ARGS=tests/test_x.py` skips it).
+# The wheel smoke test runs with the whole suite (`make test`, `make test ARGS=-x`, CI) and is
+# skipped when the arguments name particular tests (`bash scripts/test.sh tests/test_x.py`);
+# AAC_WHEEL_SMOKE=1 or 0 forces it on or off.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export SDL_VIDEODRIVER=${SDL_VIDEODRIVER:-dummy} SDL_AUDIODRIVER=${SDL_AUDIODRIVER:-dummy}
 export PYGAME_HIDE_SUPPORT_PROMPT=1
-smoke=${AAC_WHEEL_SMOKE:-$([ $# -eq 0 ] && echo 1 || echo 0)}
+names_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    -*) ;;
+    *::*) names_tests=1 ;;
+    *) [ -e "$arg" ] && names_tests=1 ;;
+  esac
+done
+smoke=${AAC_WHEEL_SMOKE:-$([ "$names_tests" = 0 ] && echo 1 || echo 0)}
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" = 5 ]; then
