@@ -110,8 +110,8 @@ def take(out_dir: Path, size: tuple[int, int], layout: str = "default", language
     return saved
 
 
-def take_page(out_dir: Path, size: tuple[int, int], layout: str, page: str) -> Path:
-    """One screenshot of ``page`` of ``layout`` (predictions shown when the model is built)."""
+def take_pages(out_dir: Path, size: tuple[int, int], layout: str, pages: list[str]) -> list[Path]:
+    """One screenshot per page of ``layout`` (predictions shown when the model is built), one board."""
     import pygame
 
     from aac.gaze.mouse import MouseSource
@@ -126,19 +126,22 @@ def take_page(out_dir: Path, size: tuple[int, int], layout: str, page: str) -> P
     source = MouseSource(lambda: (size[0] * 0.4, size[1] * 0.08), size)
     app = BoardApp(profile, screen, layout_name=layout, source=source, service=parts["service"],
                    usage_log=None, source_name="mouse", handle_events=False)
+    stem = Path(layout).stem if layout.endswith(".toml") else layout
+    saved = []
     try:
-        app.set_page(page)
-        _wait_fresh(app, app.step)
-        for _ in range(10):
-            app.step()
-            time.sleep(1 / 60)
-        stem = Path(layout).stem if layout.endswith(".toml") else layout
-        path = out_dir / f"{stem}-{page}-{size[0]}x{size[1]}.png"
-        pygame.image.save(screen, str(path))
+        for page in pages:
+            app.set_page(page)
+            _wait_fresh(app, app.step)
+            for _ in range(10):
+                app.step()
+                time.sleep(1 / 60)
+            path = out_dir / f"{stem}-{page}-{size[0]}x{size[1]}.png"
+            pygame.image.save(screen, str(path))
+            saved.append(path)
     finally:
         app.close()
         pygame.display.quit()
-    return path
+    return saved
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -165,19 +168,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _check_page(layout: str, page: str) -> str | None:
-    """Why ``page`` of ``layout`` cannot be shown (None when it can), before pygame starts."""
-    from aac.layouts.loader import LayoutError, load_layout
-
-    try:
-        names = load_layout(layout).page_names()
-    except LayoutError as exc:
-        return str(exc)
-    if page not in names:
-        return f"no page {page!r} in layout {layout!r} (pages: {', '.join(names)})"
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     """Save the requested screenshots into ``args.out``, one printed path per file."""
     from aac.progress import Progress
@@ -189,33 +179,33 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         print(f"error: {out} is a file; give a folder for the screenshots", file=sys.stderr)
         return 1
-    if args.page:
-        layout = args.layout or "default"
-        why = _check_page(layout, args.page)
-        if why:
-            print(f"error: {why}", file=sys.stderr)
-            return 1
-        out.mkdir(parents=True, exist_ok=True)
-        print(take_page(out, args.size or SIZES[0], layout, args.page))
-        return 0
-    if args.layout:
-        from aac.layouts.loader import LayoutError, load_layout
+    from aac.layouts.loader import LayoutError, load_layout
 
-        try:
-            load_layout(args.layout)
-        except LayoutError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    layout = args.layout or "default"
+    try:
+        page_names = load_layout(layout).page_names()
+    except LayoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.page and args.page not in page_names:
+        print(f"error: no page {args.page!r} in layout {layout!r} (pages: {', '.join(page_names)})", file=sys.stderr)
+        return 1
     out.mkdir(parents=True, exist_ok=True)
     sizes = [args.size] if args.size else SIZES
-    jobs: list[tuple[tuple[int, int], str, str]] = [(size, args.layout or "default", "en") for size in sizes]
-    if not args.layout:
-        jobs.append((sizes[0], "default", "ru"))
     saved: list[Path] = []
-    with Progress("screenshots", total=len(jobs)) as progress:
-        for size, layout, language in jobs:
-            progress.step(f"{layout} {language} {size[0]}x{size[1]}")
-            for path in take(out, size, layout=layout, language=language):
+    with Progress("screenshots", total=len(sizes) + (0 if args.layout or args.page else 1)) as progress:
+        for size in sizes:
+            progress.step(f"{layout} {size[0]}x{size[1]}")
+            if args.layout or args.page:  # a caregiver's board: the asked page, or every page
+                shots = take_pages(out, size, layout, [args.page] if args.page else page_names)
+            else:  # the docs' set: home, keyboard mid-word, a preview
+                shots = take(out, size)
+            for path in shots:
+                print(path)
+                saved.append(path)
+        if not (args.layout or args.page):
+            progress.step("ru-default (Russian profile)")
+            for path in take(out, sizes[0], language="ru"):
                 print(path)
                 saved.append(path)
         progress.done(f"{len(saved)} screenshots in {out}")
