@@ -91,3 +91,11 @@ def test_unknown_profile_is_refused(xdg: Path, capsys: pytest.CaptureFixture[str
 ])
 def test_exec_quoting(arg: str, quoted: str) -> None:
     assert desktop.exec_quote(arg) == quoted
+
+
+def test_other_platforms_get_a_clear_message(xdg: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(desktop.sys, "platform", "win32")
+    assert main(["install-desktop"]) == 1
+    assert "create a shortcut to" in capsys.readouterr().err
+    assert not desktop.DesktopPaths.current().launcher.exists()

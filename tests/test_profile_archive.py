@@ -266,3 +266,24 @@ def test_imported_profile_predicts_the_same_learned_words(tmp_path: Path) -> Non
     on_a, on_b = predict(a, env_a, ask), predict(b, env_b, ask)
     assert on_a == on_b
     assert any("Zorbelina" in w for w in on_b[1]["words"])  # the learned word, on the new device
+
+
+def test_a_different_layout_of_the_same_name_is_not_overwritten(device_a: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "ann.aacprofile"
+    assert main(["profile", "export", "ann", "--out", str(archive)]) == 0
+    b = tmp_path / "b"
+    monkeypatch.setenv("AAC_DATA_DIR", str(b))
+    (b / "layouts").mkdir(parents=True)
+    theirs = (paths.LAYOUTS_DIR / "large.toml").read_bytes()
+    (b / "layouts" / "ann-board.toml").write_bytes(theirs)  # the new computer's own, different board
+    capsys.readouterr()
+    assert main(["profile", "import", str(archive)]) == 1
+    assert "layout 'ann-board' differs" in capsys.readouterr().err
+    assert not (b / "profiles" / "ann").exists()
+    assert (b / "layouts" / "ann-board.toml").read_bytes() == theirs
+    assert main(["profile", "import", str(archive), "--force"]) == 0
+    assert (b / "layouts" / "ann-board.toml").read_bytes() == (device_a / "layouts" / "ann-board.toml").read_bytes()
+    kept = list((b / "backups").glob("layout-ann-board-*.toml"))
+    assert len(kept) == 1 and kept[0].read_bytes() == theirs
