@@ -73,13 +73,18 @@ t=$(date +%s)
 PY_VERSION=$("$BUILD_PY" -c 'import sys; print(sys.version.split()[0])')
 key=$( (cat "$DEPS_FILE"; echo "$PY_VERSION") | sha256sum | cut -c1-12)
 VENV=$SMOKE/venv-$key
+# reuse only a venv that still holds exactly what the wheel's install put there (nothing added by hand)
+if [ -f "$VENV/.complete" ] && ! "$VENV/bin/python" -m pip freeze --exclude aac 2>/dev/null | cmp -s - "$VENV/.complete"; then
+  step "the cached venv was changed since it was made; starting a fresh one"
+  rm -f "$VENV/.complete"
+fi
 if [ "${AAC_WHEEL_SMOKE_FRESH:-0}" = 1 ] || [ ! -f "$VENV/.complete" ]; then
   rm -rf "$SMOKE"/venv-*
   BASE_PY=$("$BUILD_PY" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')
   "$BASE_PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q "$WHEEL" >"$WORK/install.log" 2>&1 \
     || { tail -20 "$WORK/install.log" >&2; fail "pip install of the wheel into a fresh venv"; }
-  touch "$VENV/.complete"
+  "$VENV/bin/python" -m pip freeze --exclude aac >"$VENV/.complete"
   how="fresh venv"
 else
   "$VENV/bin/python" -m pip install -q --no-deps --force-reinstall "$WHEEL" >"$WORK/install.log" 2>&1 \
