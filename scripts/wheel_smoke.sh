@@ -61,6 +61,10 @@ with zipfile.ZipFile(wheel) as zf:
 missing = [str(p.relative_to(src)) for k in kinds for p in (src / k).rglob("*")
            if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
            and f"aac/_data/{p.relative_to(src).as_posix()}" not in names]
+# the package's own files too (modules, and web pages/styles/scripts a module serves)
+missing += [str(p.relative_to(src)) for p in (src / "aac").rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
+            and p.relative_to(src).as_posix() not in names]
 if missing:
     print("missing from the wheel:", *missing[:20], sep="\n  ")
     sys.exit(1)
