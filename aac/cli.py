@@ -22,11 +22,23 @@ COMMAND_MODULES = [
     "aac.layouts.cli",  # layout check/import/list
     "aac.store.cli",  # profile, report
     "aac.edit.cli",  # edit (the board editor in the browser)
+    "aac.ui.screenshots",  # screenshots
+    "aac.desktop",  # install-desktop
 ]
+
+
+def version_line() -> str:
+    """``aac 0.1.0 (Python 3.11.7; shipped files from the package|checkout)`` for bug reports."""
+    from aac import __version__
+    from aac.resources import origin
+
+    return f"aac {__version__} (Python {sys.version.split()[0]}; shipped files from the {origin()})"
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
     parser = argparse.ArgumentParser(prog="aac", description="Eye-gaze AAC dwell board.")
+    parser.add_argument("--version", action="version", version=version_line(),
+                        help="print the version (and where the shipped files come from) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     broken: dict[str, str] = {}
     for name in COMMAND_MODULES:
@@ -40,7 +52,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
         except Exception as exc:  # noqa: BLE001 - report, keep the other commands usable
             broken[name] = f"{type(exc).__name__}: {exc}"
             continue
-        module.register(sub)
+        try:
+            module.register(sub)
+        except Exception as exc:  # noqa: BLE001 - a broken area loses its commands, not the tool
+            broken[name] = f"{type(exc).__name__}: {exc}"
     return parser, broken
 
 

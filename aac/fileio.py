@@ -38,7 +38,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
     try:
         with fh:
-            os.fchmod(fh.fileno(), 0o600)
+            if hasattr(os, "fchmod"):  # POSIX; on Windows the mode bits mean nothing (ACLs do)
+                os.fchmod(fh.fileno(), 0o600)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

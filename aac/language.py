@@ -11,9 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aac.paths import REPO_ROOT
-
-LANGUAGES_DIR = REPO_ROOT / "languages"
+from aac.paths import LANGUAGES_DIR
 DEFAULT_LANGUAGE = "en"
 
 

@@ -27,6 +27,8 @@ command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 [ -e /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf ] || need_apt+=(fonts-lohit-deva)
 # Browser tests of the board editor (aac edit) drive Debian's chromium with Playwright
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# desktop-file-validate: the tests check the launcher that `aac install-desktop` writes
+command -v desktop-file-validate >/dev/null 2>&1 || need_apt+=(desktop-file-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing OS packages: ${need_apt[*]}"

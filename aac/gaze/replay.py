@@ -160,7 +160,8 @@ class TraceRecorder:
         if not self.path.parent.exists():
             ensure_private_dir(self.path.parent)  # new dirs are private; never re-mode an existing one
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
+        if hasattr(os, "fchmod"):  # POSIX only; Windows protects files through ACLs
+            os.fchmod(fd, 0o600)
         self._fh: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8")
         self._pending = 0
         self.flush_every = flush_every

@@ -12,7 +12,6 @@ KS = 1 - selections / sum(len(word) + 1). After each sentence the predictor lear
 
 from __future__ import annotations
 
-import resource
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -128,6 +127,12 @@ def run_ks(predictor: Any, lines: Iterable[str], learn: bool = True, use_chunks:
 
 
 def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MB (ru_maxrss is KiB on Linux); 0.0 where the
+    ``resource`` module does not exist (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 

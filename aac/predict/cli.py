@@ -222,11 +222,14 @@ def cmd_bench_ks(args: argparse.Namespace) -> int:
 
     blocks: list[float] = []
     mark = {"sel": 0, "keys": 0}
+    from aac.progress import Progress
+
+    lines_progress = Progress("bench ks", total=len(lines))
 
     def progress(n: int, st: dict) -> None:
-        if not args.json and n % 20 == 0:
+        if n % 20 == 0 or n == len(lines):  # a line per 20 sentences, on a terminal only
             ks = 1 - st["selections"] / max(1, st["keystrokes"])
-            print(f"  {n}/{len(lines)} sentences, KS so far {100 * ks:.1f}%", file=sys.stderr, flush=True)
+            lines_progress.step(f"sentences, KS so far {100 * ks:.1f}%", at=n)
         if args.block > 0 and (n % args.block == 0 or n == len(lines)):
             sel, keys = st["selections"] - mark["sel"], st["keystrokes"] - mark["keys"]
             if keys:
@@ -234,6 +237,7 @@ def cmd_bench_ks(args: argparse.Namespace) -> int:
             mark.update(sel=st["selections"], keys=st["keystrokes"])
 
     stats = run_ks(predictor, lines, learn=learn, progress=progress)
+    lines_progress.done(f"{len(lines)} sentences of {corpus.name}, keystroke savings {stats.get('ks')}%")
     if args.block > 0:
         stats["block"] = args.block
         stats["ks_per_block"] = blocks
@@ -262,8 +266,15 @@ def cmd_bench_latency(args: argparse.Namespace) -> int:
     except (ModelNotFound, LanguageError) as exc:
         print(f"aac bench latency: {exc}", file=sys.stderr)
         return 3
+    from aac.progress import Progress
+
+    timing = Progress("bench latency")
+    timing.note(f"{args.requests} requests on {path} ...")
     res = latency_bench(path, _settings(args), n=args.requests, threads=args.threads, language=pack,
                         learn=not args.no_learn)
+    p50 = next((v for k, v in res.items() if "p50" in k), None)
+    p95 = next((v for k, v in res.items() if "p95" in k), None)
+    timing.done(f"{args.requests} requests" + (f", p50 {p50} ms, p95 {p95} ms" if p50 is not None else ""))
     if args.json:
         print(json.dumps(res))
     else:

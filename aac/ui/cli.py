@@ -190,7 +190,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    from aac.ui.simulate import SimulationConfig, run_simulation
+    from aac.ui.simulate import SentenceResult, SimulationConfig, run_simulation
 
     path = Path(args.text_file)
     try:
@@ -218,9 +218,26 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         speech=args.speech,
         verbose=args.verbose,
     )
+    from aac.progress import Progress
+
+    progress = Progress("simulate", total=len(sentences))
+    if cfg.frames_dir is not None:
+        progress.note(f"saving a frame per activation into {cfg.frames_dir}")
+
+    def on_sentence(res: SentenceResult) -> None:
+        mark = "written" if res.correct else "NOT written"
+        progress.step(f"{mark} in {res.seconds:.0f} simulated s ({res.selections} selections): {res.target!r}")
+
+    cfg.on_sentence = on_sentence
     t0 = time.time()
     result = run_simulation(sentences, cfg)
     result["wall_seconds"] = round(time.time() - t0, 1)
+    summary = (f"{result.get('correct')}/{result.get('sentences')} sentences written, "
+               f"{result.get('wpm')} words/min, {result.get('false_activations')} false activations")
+    if cfg.frames_dir is not None:
+        n = sum(1 for _ in cfg.frames_dir.glob("*.png")) if cfg.frames_dir.is_dir() else 0
+        summary += f"; {n} frames in {cfg.frames_dir}"
+    progress.done(summary)
     if args.json:
         import json
 

@@ -1,4 +1,8 @@
-"""Screenshots of the real board for the docs: ``python -m aac.ui.screenshots [OUT_DIR]``.
+"""Screenshots of the real board: ``aac screenshots OUT [--layout NAME --page NAME --size WxH]``.
+
+Without options it saves the docs' set (``aac screenshots docs/screenshots``); with ``--page`` one
+page of one layout at one size (a caregiver checking a board they made, a bug report).
+``python -m aac.ui.screenshots`` takes the same arguments.
 
 Runs the same BoardApp as ``aac run`` headless, with the real prediction model, a throw-away
 profile and the mouse gaze source pointed at tiles (hover = gaze), and saves for each size:
@@ -8,11 +12,13 @@ endings shown on the ending tiles, dwell ring filling).
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 SIZES = [(1920, 1080), (1280, 720)]
 
@@ -104,19 +110,112 @@ def take(out_dir: Path, size: tuple[int, int], layout: str = "default", language
     return saved
 
 
-def main(argv: list[str] | None = None) -> int:
+def take_pages(out_dir: Path, size: tuple[int, int], layout: str, pages: list[str]) -> list[Path]:
+    """One screenshot per page of ``layout`` (predictions shown when the model is built), one board."""
+    import pygame
+
+    from aac.gaze.mouse import MouseSource
+    from aac.store.profile import Profile
+    from aac.ui.app import BoardApp, make_parts
+
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode(size)
+    profile = Profile.open(Path(tempfile.mkdtemp(prefix="aac-shots-")) / "profile")
+    parts = make_parts(profile, speech=False)
+    source = MouseSource(lambda: (size[0] * 0.4, size[1] * 0.08), size)
+    app = BoardApp(profile, screen, layout_name=layout, source=source, service=parts["service"],
+                   usage_log=None, source_name="mouse", handle_events=False)
+    stem = Path(layout).stem if layout.endswith(".toml") else layout
+    saved = []
+    try:
+        for page in pages:
+            app.set_page(page)
+            _wait_fresh(app, app.step)
+            for _ in range(10):
+                app.step()
+                time.sleep(1 / 60)
+            path = out_dir / f"{stem}-{page}-{size[0]}x{size[1]}.png"
+            pygame.image.save(screen, str(path))
+            saved.append(path)
+    finally:
+        app.close()
+        pygame.display.quit()
+    return saved
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, not {text!r}") from None
+    if not (320 <= w <= 7680 and 240 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"size {text!r} is outside 320x240 .. 7680x4320")
+    return w, h
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", metavar="OUT", help="folder for the PNG files (created if missing)")
+    p.add_argument("--layout", help="layout name or .toml path (default: the docs' set: default and ru-default)")
+    p.add_argument("--page", help="only this page of the layout (e.g. home, keyboard)")
+    p.add_argument("--size", type=_size, metavar="WxH",
+                   help=f"only this screen size (default: {', '.join(f'{w}x{h}' for w, h in SIZES)})")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("screenshots", help="save PNG screenshots of the real board (headless)")
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Save the requested screenshots into ``args.out``, one printed path per file."""
+    from aac.progress import Progress
+
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else Path("docs/screenshots")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        print(f"error: {out} is a file; give a folder for the screenshots", file=sys.stderr)
+        return 1
+    from aac.layouts.loader import LayoutError, load_layout
+
+    layout = args.layout or "default"
+    try:
+        page_names = load_layout(layout).page_names()
+    except LayoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.page and args.page not in page_names:
+        print(f"error: no page {args.page!r} in layout {layout!r} (pages: {', '.join(page_names)})", file=sys.stderr)
+        return 1
     out.mkdir(parents=True, exist_ok=True)
-    for size in SIZES:
-        for path in take(out, size):
-            print(path)
-    for path in take(out, SIZES[0], language="ru"):
-        print(path)
+    sizes = [args.size] if args.size else SIZES
+    saved: list[Path] = []
+    with Progress("screenshots", total=len(sizes) + (0 if args.layout or args.page else 1)) as progress:
+        for size in sizes:
+            progress.step(f"{layout} {size[0]}x{size[1]}")
+            if args.layout or args.page:  # a caregiver's board: the asked page, or every page
+                shots = take_pages(out, size, layout, [args.page] if args.page else page_names)
+            else:  # the docs' set: home, keyboard mid-word, a preview
+                shots = take(out, size)
+            for path in shots:
+                print(path)
+                saved.append(path)
+        if not (args.layout or args.page):
+            progress.step("ru-default (Russian profile)")
+            for path in take(out, sizes[0], language="ru"):
+                print(path)
+                saved.append(path)
+        progress.done(f"{len(saved)} screenshots in {out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m aac.ui.screenshots", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aac.gaze.sample import GazeSample, from_tobii_dict
 from aac.predict.filters import TextRules
@@ -537,6 +537,8 @@ class SimulationConfig:
     speech: str = "real"  # "real": the Speaker from the profile's voice; "record": RecordingSpeaker
     verbose: bool = False
     model_wait_s: float = 120.0
+    #: Called after each sentence with its result (progress lines in ``aac simulate``; None: nothing).
+    on_sentence: Callable[[SentenceResult], None] | None = None
 
 
 def sim_frame_seconds(waiting_for_model: bool, wall_s: float, speed: float) -> float:
@@ -652,6 +654,8 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
                 person.false_activations - fa0, person.text_selections - ts0,
             )
             results.append(res)
+            if cfg.on_sentence is not None:
+                cfg.on_sentence(res)
             if cfg.verbose:
                 mark = "ok " if correct else "BAD"
                 print(f"{mark} {res.seconds:6.1f}s sel={res.selections:3d} fa={res.false_activations} "
