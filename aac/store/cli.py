@@ -72,6 +72,8 @@ def register(subparsers: Any) -> None:
     r.add_argument("--until", help="last day to include, YYYY-MM-DD (inclusive)")
     r.add_argument("--out", required=True, help="HTML file to write")
     r.add_argument("--csv", metavar="DIR", help="also write the tables as CSV files into DIR")
+    r.add_argument("--include-simulated", action="store_true",
+                   help="also count sessions logged by aac simulate/screenshots with --log-as-use (left out by default)")
     r.set_defaults(func=cmd_report)
 
 
@@ -235,7 +237,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     try:
         prof = _open(args.profile, create=False)
-        summary = write_report(prof, out=args.out, since=args.since, until=args.until, csv_dir=args.csv)
+        summary = write_report(prof, out=args.out, since=args.since, until=args.until, csv_dir=args.csv,
+                               include_simulated=args.include_simulated)
     except (ProfileError, ReportError) as exc:
         return _fail(str(exc))
     except OSError as exc:

@@ -21,6 +21,7 @@ from aac.fileio import atomic_write_text, ensure_private_dir
 from aac.store import report_plots as plots
 from aac.store.report_metrics import Metrics, compute, local_dt
 from aac.store.usage_log import read_tables
+from aac.store.usage_query import marked_sessions, real_use_only
 
 
 class ReportError(Exception):
@@ -84,7 +85,7 @@ EXPLAIN = {
 
 
 def build_html(profile_name: str, period: str, m: Metrics, rows: dict[str, list[dict[str, Any]]],
-               calibration_history: list[dict[str, Any]], text_logging: bool) -> str:
+               calibration_history: list[dict[str, Any]], text_logging: bool, notes: list[str] | None = None) -> str:
     e = html.escape
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -99,6 +100,8 @@ def build_html(profile_name: str, period: str, m: Metrics, rows: dict[str, list[
     else:
         parts.append('<p class="privacy">Text logging is <b>off</b>: this report is built from counts '
                      "and timings only and contains no message text.</p>")
+    for note in notes or []:
+        parts.append(f'<p class="note">{e(note)}</p>')
     parts.append('<h2 id="summary">Summary</h2>')
     if not m.selections and not m.messages and not m.sessions:
         parts.append('<p class="empty">No usage recorded in this period. The log fills as the person '
@@ -184,7 +187,7 @@ def _r(v: float | None) -> float | None:
 
 
 def write_report(profile: Any, out: str | Path, since: str | None = None, until: str | None = None,
-                 csv_dir: str | Path | None = None) -> str:
+                 csv_dir: str | Path | None = None, include_simulated: bool = False) -> str:
     """Write the HTML report (and CSV tables) for ``profile``; returns a one-line summary."""
     lo = parse_day(since, "--since")
     hi = parse_day(until, "--until", end=True)
@@ -195,6 +198,13 @@ def write_report(profile: Any, out: str | Path, since: str | None = None, until:
         raise ReportError(f"--out {out} is a folder; give a file name such as {out / 'report.html'}")
     try:
         rows = read_tables(profile.usage_db, since=lo, until=hi)
+        notes = []
+        if not include_simulated:  # simulated/screenshot runs logged with --log-as-use
+            n_all = len(rows["sessions"])
+            rows = real_use_only(rows, marked_sessions(profile.usage_db))
+            if n_all > len(rows["sessions"]):
+                notes.append(f"{n_all - len(rows['sessions'])} simulated or test sessions (aac simulate / "
+                             "screenshots run with --log-as-use) are left out; add --include-simulated to count them.")
     except sqlite3.DatabaseError as exc:
         raise ReportError(f"{profile.usage_db}: cannot read the usage log ({exc}); "
                           "check the file, or move it aside to start a new log") from exc
@@ -207,7 +217,7 @@ def write_report(profile: Any, out: str | Path, since: str | None = None, until:
                     r["tile_id"] = None
     m = compute(rows)
     period = f"{since or 'start of log'} to {until or 'today'}"
-    page = build_html(profile.name, period, m, rows, profile.calibration_history, text_logging)
+    page = build_html(profile.name, period, m, rows, profile.calibration_history, text_logging, notes)
     atomic_write_text(out, page)
     if csv_dir is not None:
         write_csv(Path(csv_dir), rows, m, text_logging)

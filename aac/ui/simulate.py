@@ -525,7 +525,7 @@ class SimulatedPerson:
 @dataclass
 class SimulationConfig:
     noise_deg: float = 1.0
-    dwell_ms: int = 1000
+    dwell_ms: int | None = None  # None: the profile's dwell time (a fresh profile's is 1000 ms)
     speed: float = 1.0
     frames_dir: Path | None = None
     profile: str | None = None
@@ -537,6 +537,25 @@ class SimulationConfig:
     speech: str = "real"  # "real": the Speaker from the profile's voice; "record": RecordingSpeaker
     verbose: bool = False
     model_wait_s: float = 120.0
+    log_as_use: bool = False  # write into the profile's usage log (marked "simulated") and learned data
+
+
+#: Profile files a simulation leaves behind: the person's usage log (never read by the board) and
+#: their unfinished message (the simulated person starts on an empty message bar).
+_NOT_COPIED = ("usage.sqlite", "usage.sqlite-wal", "usage.sqlite-shm", "draft.json")
+
+
+def copy_profile(src: Path, dst: Path) -> Path:
+    """A private copy of a profile folder for one simulated run (settings, learned data,
+    calibration, history), so the board simulated is the person's own while their files stay
+    untouched. The usage log and draft are not copied (see _NOT_COPIED)."""
+    src = Path(src)
+    if not src.is_dir():
+        Path(dst).mkdir(parents=True, exist_ok=True, mode=0o700)
+        return Path(dst)
+    shutil.copytree(src, dst, ignore=lambda d, names: [n for n in names if Path(d) == src and (
+        n in _NOT_COPIED or n.startswith("usage.sqlite.corrupt"))])
+    return Path(dst)
 
 
 def sim_frame_seconds(waiting_for_model: bool, wall_s: float, speed: float) -> float:
@@ -567,14 +586,25 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     from aac.store.profile import Profile, resolve_profile
     from aac.ui.app import BoardApp, make_parts, percentile
 
-    tmp = None
-    if cfg.profile:
+    tmp = tempfile.mkdtemp(prefix="aac-sim-")
+    usage_log = None
+    if cfg.profile and cfg.log_as_use:
+        # Asked for (--log-as-use): the run is the person's board, logged as a marked
+        # "simulated" session (left out of the report by default) and learned from on disk.
+        from aac.store.usage_log import UsageLog
+
         profile = resolve_profile(cfg.profile)
+        usage_log = UsageLog(profile, session_kind="simulated")
+    elif cfg.profile:
+        # The board the person gets (settings, learned words, calibration) on a private copy:
+        # it learns in memory as it would in use, and nothing goes back into their profile.
+        profile = Profile.open(copy_profile(resolve_profile(cfg.profile).dir, Path(tmp) / "profile"))
     else:
-        tmp = tempfile.mkdtemp(prefix="aac-sim-")
         profile = Profile.open(Path(tmp) / "profile")
     # Simulation settings live in memory only: a real person's saved settings are not changed.
-    profile.settings = profile.settings.replace(dwell_ms=int(cfg.dwell_ms), show_gaze_cursor=True)
+    # Their dwell time is the one simulated unless --dwell-ms says otherwise.
+    dwell_ms = int(cfg.dwell_ms) if cfg.dwell_ms is not None else int(profile.settings.dwell_ms)
+    profile.settings = profile.settings.replace(dwell_ms=dwell_ms, show_gaze_cursor=True)
     pygame.display.init()
     pygame.font.init()
     screen = pygame.display.set_mode(cfg.size)
@@ -593,8 +623,10 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
             time.sleep(0.05)
     app = BoardApp(
         profile, screen, layout_name=cfg.layout, clock=clock, service=service, speaker=speaker,
-        usage_log=parts["usage_log"], source_name="sim", handle_events=False,
+        usage_log=usage_log, source_name="sim", handle_events=False,
     )
+    if parts["usage_log"] is not None:
+        parts["usage_log"].close()  # unused (the copy's log, or replaced by the marked one): writes nothing
     set_language(str(getattr(app.layout, "language", "en") or "en"))
     person = SimulatedPerson(app, rng)
     source = SimulatedTobii(person, cfg.size, clock, rng, cfg.noise_deg)
@@ -667,8 +699,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     finally:
         app.close()
         pygame.display.quit()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     total_s = sum(r.seconds for r in results)
     words = sum(len(norm_words(r.target)) for r in results)
@@ -693,7 +724,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
         "ks": round(1 - sel_no_speak / chars, 3) if chars else 0.0,
         "ks_text": round(1 - text_sel / chars, 3) if chars else 0.0,
         "noise_deg": cfg.noise_deg,
-        "dwell_ms": cfg.dwell_ms,
+        "dwell_ms": dwell_ms,
         "speed": cfg.speed,
         "layout": app.layout.name,
         "predictions": bool(service is not None and service.ready),
