@@ -64,8 +64,8 @@ def fill(log: UsageLog, days: int = 21, seed: int = 0, end: float | None = None,
             dwell -= 100  # weekly review: the caregiver shortens the dwell
             log.event("dwell_change", dwell, "caregiver",
                       t=(day + timedelta(hours=8)).timestamp())
-        if rng.random() < 0.12:
-            continue  # a day off
+        if rng.random() < (0.12 * (1 - progress) if improve else 0.12):
+            continue  # a day off (fewer as the board becomes part of the day)
         for s in range(rng.choice((1, 2, 2, 3))):
             hour = rng.choice((9, 10, 11, 14, 15, 16, 18, 19, 20))
             t = (day + timedelta(hours=hour, minutes=rng.randint(0, 50))).timestamp()
@@ -79,7 +79,8 @@ def fill(log: UsageLog, days: int = 21, seed: int = 0, end: float | None = None,
                 # the adaptive dwell trims the dwell a little within the session
                 t += 30
                 log.event("dwell_change", dwell - rng.choice((50, 100)), "adaptive", t=t)
-            for _ in range(rng.randint(3, 12)):
+            more = round(5 * progress) if improve else 0  # says more as it gets easier
+            for _ in range(rng.randint(3 + more, 12 + more)):
                 if rng.random() < 0.1:
                     t, c = _phrase(log, rng, t, dwell)
                 else:
