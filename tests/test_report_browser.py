@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date, timedelta
+import sys
 from pathlib import Path
 
 import pytest
 
-from aac.store.report import write_report
-from aac.store.synthetic import make_profile
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_helpers import improving_record  # noqa: E402,F401 - a session fixture (shared with test_report_language)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -29,14 +29,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    d = tmp_path_factory.mktemp("browser")
-    prof = make_profile(d / "Anna", days=28, seed=3, word_statistics=True, improve=True)
-    today = date.today()
-    write_report(prof, d / "report.html", since=(today - timedelta(days=6)).isoformat(), until=today.isoformat(),
-                 compare_since=(today - timedelta(days=28)).isoformat(),
-                 compare_until=(today - timedelta(days=22)).isoformat())
-    return d / "report.html"
+def report(improving_record):
+    return improving_record.html
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ Messages are made of made-up words so that finding one anywhere is a leak, not a
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,8 +17,8 @@ from aac.store.report_periods import measure
 from aac.store.synthetic import make_profile
 from aac.store.usage_log import UsageLog, read_extra, read_tables
 
-MADE_UP = ["zorvak", "quenlit", "brastol", "mivvet", "truxen", "oplarn", "skelvy", "drumbit", "fennack",
-           "glorpe", "yastrel", "wuzzom"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_helpers import MADE_UP, improving_record  # noqa: E402,F401 - a session fixture
 LAM_EVENT = re.compile(r'^\d\d:\d\d:\d\d (SPE|WPR|NWL|WOR) "[^"\n]*"$')
 
 
@@ -42,16 +43,8 @@ def closed_profile(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def improving(tmp_path_factory):
-    """Four weeks of a person who gets better, word statistics on, text logging off; one report
-    of the last week (A) compared with the first week (B), with CSV and LAM."""
-    d = tmp_path_factory.mktemp("improving")
-    prof = make_profile(d / "p", days=28, seed=11, word_statistics=True, improve=True, vocabulary=MADE_UP)
-    today = date.today()
-    write_report(prof, d / "r.html", since=(today - timedelta(days=6)).isoformat(), until=today.isoformat(),
-                 compare_since=(today - timedelta(days=28)).isoformat(),
-                 compare_until=(today - timedelta(days=22)).isoformat(), csv_dir=d / "csv", lam=d / "a.lam")
-    return prof, d
+def improving(improving_record):
+    return improving_record.profile, improving_record.dir
 
 
 def test_no_word_of_any_message_anywhere_without_consent(closed_profile, tmp_path):

@@ -209,8 +209,12 @@ def build_html(profile_name: str, period: str, m: Metrics, rows: dict[str, list[
     _plot_section(parts, "dwell", "Dwell time and calibration accuracy",
                   plots.dwell_calibration_plot(m, calibration_history))
     changes = plots.dwell_changes_plot(m, x.events)
+    n_changes = sum(1 for ev in x.events if ev.get("kind") == "dwell_change")
     if changes is not None:
         parts.append(_img(changes, "Dwell time changes during use"))
+    elif n_changes:
+        parts.append(f'<p class="note">{n_changes} dwell changes were logged during use in this period, without '
+                     "the new dwell time.</p>")
     else:
         parts.append('<p class="note">No dwell changes were logged during use in this period (the adaptive '
                      "dwell and the settings screen log them when they change the dwell time).</p>")
@@ -485,6 +489,13 @@ def _load(profile: Any, lo: float | None, hi: float | None, include_simulated: b
                     r["tile_id"] = None
     if not word_statistics:  # likewise for word counts once the consent is withdrawn
         rows["word_counts"] = []
+    # A dwell change logged through UsageLog.error() is a setting change, not a mistake: it must
+    # not raise the error rate. It joins the events (without a value).
+    moved = [r for r in rows["errors"] if str(r.get("kind", "")).startswith("dwell")]
+    if moved:
+        rows["errors"] = [r for r in rows["errors"] if not str(r.get("kind", "")).startswith("dwell")]
+        rows["events"] = sorted(rows.get("events", []) + [dict(r, kind="dwell_change", value=None) for r in moved],
+                                key=lambda r: r["t"])
     return rows, left_out
 
 

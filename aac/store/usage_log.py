@@ -158,7 +158,7 @@ class UsageLog:
         t = _t(t)
         keep = self.text_logging
         k = _s(kind) or "unknown"
-        action = action_of(tile_id) if k == "action" else None
+        action = action_of(tile_id) if k in ("action", "history") else None
         self._put(("selection", t, k, _i(slot), _i(rank), _f(dwell_ms), _f(latency_ms),
                    _s(page), _s(tile_id) if keep else None, _s(text) if keep else None, action))
         if k == "phrase" and isinstance(text, str) and text.strip() and self.word_stats and self.real_use:
@@ -421,6 +421,8 @@ def action_of(tile_id: Any) -> str | None:
     Action names are the board's fixed commands (undo, pause, speak ...), not message content,
     so they are kept without text logging; anything that does not look like one is dropped.
     """
+    if isinstance(tile_id, str) and ":history:" in tile_id:
+        return "history"  # a recorded message said again (its key is the message: never kept)
     if not isinstance(tile_id, str) or ":action:" not in tile_id:
         return None
     name = tile_id.split(":action:", 1)[1].split("#", 1)[0].strip()
