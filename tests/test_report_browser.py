@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_helpers import improving_record  # noqa: E402,F401 - a session fixture (shared with test_report_language)
+from report_helpers import improving_record  # noqa: F401 - a session fixture (shared with test_report_language)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 
 
 @pytest.fixture(scope="module")
-def report(improving_record):
+def report(improving_record):  # noqa: F811 - the imported fixture
     return improving_record.html
 
 

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from aac.store.language_measures import mlu_words, vocabulary, words_of
 from aac.store.lam import lam_lines
+from aac.store.language_measures import mlu_words, vocabulary, words_of
 from aac.store.report import write_report
 from aac.store.report_periods import measure
 from aac.store.synthetic import make_profile
 from aac.store.usage_log import UsageLog, read_extra, read_tables
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_helpers import MADE_UP, improving_record  # noqa: E402,F401 - a session fixture
+from report_helpers import MADE_UP, improving_record  # noqa: F401 - a session fixture
+
 LAM_EVENT = re.compile(r'^\d\d:\d\d:\d\d (SPE|WPR|NWL|WOR) "[^"\n]*"$')
 
 
@@ -43,7 +44,7 @@ def closed_profile(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def improving(improving_record):
+def improving(improving_record):  # noqa: F811 - the imported fixture
     return improving_record.profile, improving_record.dir
 
 

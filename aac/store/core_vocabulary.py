@@ -16,20 +16,10 @@ Languages without a cited list get none, and the report says so instead of guess
 
 from __future__ import annotations
 
-UNIVERSAL_CORE_EN = frozenset("""
-all can different do finished get go good he help here i in it like look make more not on open put
-same she some stop that turn up want what when where who why you
-""".split())
+UNIVERSAL_CORE_EN = frozenset(["all", "can", "different", "do", "finished", "get", "go", "good", "he", "help", "here", "i", "in", "it", "like", "look", "make", "more", "not", "on", "open", "put", "same", "she", "some", "stop", "that", "turn", "up", "want", "what", "when", "where", "who", "why", "you"])
 
 #: Closed-class words of English (a grammar category, not a frequency list): never "fringe".
-FUNCTION_WORDS_EN = frozenset("""
-i me my mine myself you your yours yourself he him his himself she her hers herself it its itself we us our
-ours they them their theirs this these those a an the some any no every each other another
-to of at by for from with without about into onto over under after before up down off out than
-and or but so if because then too also not
-am is are was were be been being do does did done have has had will would can could shall should
-may might must yes please
-""".split())
+FUNCTION_WORDS_EN = frozenset(["i", "me", "my", "mine", "myself", "you", "your", "yours", "yourself", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "we", "us", "our", "ours", "they", "them", "their", "theirs", "this", "these", "those", "a", "an", "the", "some", "any", "no", "every", "each", "other", "another", "to", "of", "at", "by", "for", "from", "with", "without", "about", "into", "onto", "over", "under", "after", "before", "up", "down", "off", "out", "than", "and", "or", "but", "so", "if", "because", "then", "too", "also", "not", "am", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "done", "have", "has", "had", "will", "would", "can", "could", "shall", "should", "may", "might", "must", "yes", "please"])
 
 SOURCES = {"en": "Project Core Universal Core vocabulary (36 words; Center for Literacy and Disability "
                  "Studies, UNC Chapel Hill) plus the English function words (pronouns, articles, "

@@ -32,7 +32,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-
 CODES = {"letter": "SPE", "space": "SPE", "punct": "SPE", "word": "WPR", "ending": "NWL", "preview": "NWL",
          "chunk": "NWL", "phrase": "WOR"}
 

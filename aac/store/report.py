@@ -21,10 +21,18 @@ from typing import Any
 
 from aac.fileio import atomic_write_text, ensure_private_dir
 from aac.store import report_plots as plots
-from aac.store.report_metrics import Metrics, compute, local_dt
 from aac.store.core_vocabulary import source_of as core_source
 from aac.store.language_measures import Vocabulary, mlu_words, vocabulary
-from aac.store.report_periods import COMPARE_ROWS, COMPOSITION, PeriodMeasures, change, fmt, measure, split_weeks
+from aac.store.report_metrics import Metrics, compute, local_dt
+from aac.store.report_periods import (
+    COMPARE_ROWS,
+    COMPOSITION,
+    PeriodMeasures,
+    change,
+    fmt,
+    measure,
+    split_weeks,
+)
 from aac.store.usage_log import read_tables
 from aac.store.usage_query import marked_sessions, read_extra, real_use_only
 
@@ -141,11 +149,11 @@ def _empty(parts: list[str], why: str = "No data for this in the selected period
 
 def _privacy_lines(text_logging: bool, word_statistics: bool) -> list[str]:
     if text_logging:
-        lines = ["Text logging is <b>on</b> for this person: the last messages are listed at the end of "
-                 "this report and word measures come from the logged messages."]
+        lines = [("Text logging is <b>on</b> for this person: the last messages are listed at the end of "
+                  "this report and word measures come from the logged messages.")]
     else:
-        lines = ["Text logging is <b>off</b>: this report is built from counts and timings and contains "
-                 "no message text."]
+        lines = [("Text logging is <b>off</b>: this report is built from counts and timings and contains "
+                  "no message text.")]
         if word_statistics:
             lines.append("Word statistics for the clinician are <b>on</b>: the person agreed to counting the "
                          "words they use (never whole messages), shown in the vocabulary section.")
@@ -248,7 +256,7 @@ def _keep_together(parts: list[str]) -> list[str]:
     i = 0
     while i < len(parts):
         part = parts[i]
-        if (part.startswith("<h2") or part.startswith("<h3>")) and i + 1 < len(parts):
+        if part.startswith(("<h2", "<h3>")) and i + 1 < len(parts):
             group = [part]
             i += 1
             if part.startswith("<h2") and parts[i].startswith('<p class="note">') and i + 1 < len(parts):

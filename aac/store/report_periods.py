@@ -20,9 +20,11 @@ comparison and the CSV. Definitions (printed in the report too):
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from aac.store.language_measures import Vocabulary, mlu_words
@@ -135,8 +137,6 @@ def long_gaps(sels: list[dict[str, Any]], msgs: list[dict[str, Any]]) -> int:
     for ts in by_session.values():
         ts.sort()
     n = 0
-    import bisect
-
     for m in msgs:
         secs = m.get("seconds")
         if not secs:
@@ -145,7 +145,7 @@ def long_gaps(sels: list[dict[str, Any]], msgs: list[dict[str, Any]]) -> int:
         lo = bisect.bisect_left(ts, float(m["t"]) - float(secs) - 0.001)
         hi = bisect.bisect_right(ts, float(m["t"]) + 0.001)
         inside = ts[lo:hi]
-        n += sum(1 for a, b in zip(inside, inside[1:]) if b - a > LONG_GAP_S)
+        n += sum(1 for a, b in pairwise(inside) if b - a > LONG_GAP_S)
     return n
 
 
