@@ -442,8 +442,8 @@ def write_csv(directory: Path, rows: dict[str, list[dict[str, Any]]], m: Metrics
     """One CSV per table plus daily.csv; text columns are left out unless text logging is on."""
     directory = ensure_private_dir(Path(directory))
     columns = {
-        "sessions": ["id", "started", "ended", "source", "calibration_deg", "dwell_ms", "language", "layout"],
-        "selections": ["id", "t", "session_id", "kind", "slot", "rank", "dwell_ms", "latency_ms", "page"]
+        "sessions": ["id", "started", "ended", "source", "calibration_deg", "dwell_ms", "language", "layout", "kind"],
+        "selections": ["id", "t", "session_id", "kind", "slot", "rank", "dwell_ms", "latency_ms", "page", "action"]
         + (["tile_id", "text"] if text_logging else []),
         "messages": ["id", "t", "session_id", "words", "chars", "selections", "seconds", "spoken"]
         + (["text"] if text_logging else []),

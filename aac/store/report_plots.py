@@ -503,7 +503,7 @@ def dwell_changes_plot(m: Metrics, events: list[dict[str, Any]]) -> bytes | None
                 ax.plot([d for d, _ in pts], [v for _, v in pts], marker, color=colour, ms=6, ls="none",
                         label=f"{'adaptive dwell' if detail == 'adaptive' else 'changed by caregiver/settings'}")
         ax.set_ylabel("dwell (ms)")
-        ax.set_title("Dwell time over time")
+        ax.set_title("Dwell time changes during use")
         allv = [v for _, v in dwell] + [v for _, v, _ in changes]
         ax.set_ylim(0, max(allv) * 1.2)
         ax.legend(loc="lower left", frameon=False, fontsize=9)
