@@ -156,3 +156,17 @@ def test_bench_leaves_the_profile_unchanged(used_profile, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads(r.stdout.strip().splitlines()[-1])["sentences"] == 2
     assert tree_digest(used_profile.dir) == digest
+
+
+def test_private_copy_has_the_board_not_the_record(used_profile, tmp_path):
+    """What aac simulate / aac run --screenshot run on: settings, learned words, calibration; not
+    the usage log or the unfinished message."""
+    from aac.ui.simulate import copy_profile
+
+    used_profile.save_draft("half a message")
+    used_profile.close()
+    copy = Profile.open(copy_profile(used_profile.dir, tmp_path / "copy"))
+    assert copy.settings.dwell_ms == 1200
+    assert (copy.dir / "learning" / "marker.json").read_text() == '{"kept": true}'
+    assert not any(p.name.startswith("usage.sqlite") for p in copy.dir.iterdir())
+    assert (copy.load_draft() or "") == ""
