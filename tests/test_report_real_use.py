@@ -161,7 +161,7 @@ def test_bench_leaves_the_profile_unchanged(used_profile, tmp_path):
 def test_private_copy_has_the_board_not_the_record(used_profile, tmp_path):
     """What aac simulate / aac run --screenshot run on: settings, learned words, calibration; not
     the usage log or the unfinished message."""
-    from aac.ui.simulate import copy_profile
+    from aac.store.private_copy import copy_profile
 
     used_profile.save_draft("half a message")
     used_profile.close()

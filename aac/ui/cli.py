@@ -107,8 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         import shutil
         import tempfile
 
+        from aac.store.private_copy import copy_profile
         from aac.store.profile import Profile
-        from aac.ui.simulate import copy_profile
 
         tmp = tempfile.mkdtemp(prefix="aac-run-")
         try:

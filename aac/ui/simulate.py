@@ -540,24 +540,6 @@ class SimulationConfig:
     log_as_use: bool = False  # write into the profile's usage log (marked "simulated") and learned data
 
 
-#: Profile files a simulation leaves behind: the person's usage log (never read by the board) and
-#: their unfinished message (the simulated person starts on an empty message bar).
-_NOT_COPIED = ("usage.sqlite", "usage.sqlite-wal", "usage.sqlite-shm", "draft.json")
-
-
-def copy_profile(src: Path, dst: Path) -> Path:
-    """A private copy of a profile folder for one simulated run (settings, learned data,
-    calibration, history), so the board simulated is the person's own while their files stay
-    untouched. The usage log and draft are not copied (see _NOT_COPIED)."""
-    src = Path(src)
-    if not src.is_dir():
-        Path(dst).mkdir(parents=True, exist_ok=True, mode=0o700)
-        return Path(dst)
-    shutil.copytree(src, dst, ignore=lambda d, names: [n for n in names if Path(d) == src and (
-        n in _NOT_COPIED or n.startswith("usage.sqlite.corrupt"))])
-    return Path(dst)
-
-
 def sim_frame_seconds(waiting_for_model: bool, wall_s: float, speed: float) -> float:
     """Simulated seconds one frame costs. Normally 1/60 s. While the board waits for the model,
     the frame's real wall time x ``speed``, if more: the model's latency is real time even at
@@ -598,6 +580,8 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     elif cfg.profile:
         # The board the person gets (settings, learned words, calibration) on a private copy:
         # it learns in memory as it would in use, and nothing goes back into their profile.
+        from aac.store.private_copy import copy_profile
+
         profile = Profile.open(copy_profile(resolve_profile(cfg.profile).dir, Path(tmp) / "profile"))
     else:
         profile = Profile.open(Path(tmp) / "profile")
