@@ -19,7 +19,7 @@ from aac.store.profile import Profile
 from aac.store.report import _load, write_report
 from aac.store.synthetic import fill
 from aac.store.usage_log import SCHEMA_VERSION, UsageLog, read_tables, real_use_only
-from aac.store.usage_query import marked_sessions
+from aac.store.usage_query import marked_sessions, read_actions, read_extra
 
 V1_SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,9 +82,17 @@ def test_version1_log_is_migrated_and_stays_readable(tmp_path):
     assert kinds == [(1, None), (2, "simulated")]
     assert conn.execute("SELECT action FROM selections ORDER BY id").fetchall() == [(None,), ("undo",)]
     conn.close()
+    assert read_actions(db) == {2: "undo"}
     rows = read_tables(db)
     real = real_use_only(rows, marked_sessions(db))
     assert [s["id"] for s in real["sessions"]] == [1] and len(real["selections"]) == 1
+
+
+def test_schema2_readers_never_raise_on_a_damaged_file(tmp_path):
+    db = tmp_path / "usage.sqlite"
+    db.write_bytes(b"not a database at all" * 50)
+    assert marked_sessions(db) == {} and read_actions(db) == {}
+    assert read_extra(db) == {"events": [], "word_counts": []}
 
 
 def test_unused_log_creates_no_file(tmp_path):

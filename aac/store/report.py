@@ -34,7 +34,12 @@ from aac.store.report_periods import (
     split_weeks,
 )
 from aac.store.usage_log import read_tables
-from aac.store.usage_query import marked_sessions, read_extra, real_use_only
+from aac.store.usage_query import (
+    marked_sessions,
+    read_actions,
+    read_extra,
+    real_use_only,
+)
 
 
 class ReportError(Exception):
@@ -481,6 +486,10 @@ def _load(profile: Any, lo: float | None, hi: float | None, include_simulated: b
     try:
         rows = read_tables(profile.usage_db, since=lo, until=hi)
         rows.update(read_extra(profile.usage_db, since=lo, until=hi))
+        if rows["selections"] and "action" not in rows["selections"][0]:  # a reader of fixed columns
+            actions = read_actions(profile.usage_db)
+            for r in rows["selections"]:
+                r["action"] = actions.get(r.get("id"))
         left_out = 0
         if not include_simulated:  # simulated/screenshot runs logged with --log-as-use
             n_all = len(rows["sessions"])

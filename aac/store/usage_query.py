@@ -120,14 +120,22 @@ def purge_text(path: Path) -> int:
     return changed
 
 
+#: What reading a damaged log can raise besides sqlite3.Error: SQLite's error text quoting a
+#: damaged schema is decoded as strict UTF-8 (UnicodeDecodeError, a ValueError).
+_EXTRA_ERRORS = (sqlite3.Error, ValueError)
+
+
 def read_extra(path: Path, since: float | None = None, until: float | None = None) -> dict[str, list[dict[str, Any]]]:
     """Rows of the schema-2 tables (events, word_counts) within ``since <= t < until``.
 
     Kept apart from read_tables so its callers keep the five tables they know; a version-1 log
-    (no such tables yet) gives empty lists.
+    (no such tables yet) or a damaged one gives empty lists (never raises).
     """
     out: dict[str, list[dict[str, Any]]] = {"events": [], "word_counts": []}
-    conn = open_readonly(path)
+    try:
+        conn = open_readonly(path)
+    except _EXTRA_ERRORS:
+        return out
     if conn is None:
         return out
     try:
@@ -143,12 +151,38 @@ def read_extra(path: Path, since: float | None = None, until: float | None = Non
                 args.append(hi)
             sql = f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY rowid"
             try:
-                out[table] = [dict(r) for r in conn.execute(sql, args)]
-            except sqlite3.OperationalError:
-                out[table] = []
+                rows = [dict(r) for r in conn.execute(sql, args)]
+            except _EXTRA_ERRORS:
+                rows = []
+            if table == "events":
+                rows = [r for r in rows if isinstance(r.get("t"), (int, float)) and isinstance(r.get("kind"), str)]
+            else:
+                rows = [r for r in rows if isinstance(r.get("item"), str) and isinstance(r.get("count"), int)
+                        and isinstance(r.get("day"), str)]
+            out[table] = rows
     finally:
         conn.close()
     return out
+
+
+def read_actions(path: Path) -> dict[int, str]:
+    """{selection id: action name} for action selections (schema 2; empty for older or damaged logs).
+
+    For readers that select a fixed list of columns: the report joins the action names back on.
+    """
+    try:
+        conn = open_readonly(path)
+    except _EXTRA_ERRORS:
+        return {}
+    if conn is None:
+        return {}
+    try:
+        return {int(r[0]): str(r[1]) for r in conn.execute(
+            "SELECT id, action FROM selections WHERE action IS NOT NULL") if isinstance(r[0], int)}
+    except _EXTRA_ERRORS:
+        return {}
+    finally:
+        conn.close()
 
 
 def is_real_use(session: dict[str, Any]) -> bool:
@@ -178,15 +212,19 @@ def marked_sessions(path: Path) -> dict[int, str]:
     """{session id: kind} of every marked (not real use) session in the log, over all time.
 
     A marked session that started before ``since`` can still have events inside the period, so
-    the report drops events by session id against this full list.
+    the report drops events by session id against this full list. Never raises (a version-1 log
+    has no kind column: every session is real use).
     """
-    conn = open_readonly(path)
+    try:
+        conn = open_readonly(path)
+    except _EXTRA_ERRORS:
+        return {}
     if conn is None:
         return {}
     try:
-        return {r[0]: r[1] for r in conn.execute(
+        return {r[0]: str(r[1]) for r in conn.execute(
             "SELECT id, kind FROM sessions WHERE kind IS NOT NULL AND kind NOT IN ('', 'use')")}
-    except sqlite3.OperationalError:  # version-1 log: no kind column, every session is real use
+    except _EXTRA_ERRORS:
         return {}
     finally:
         conn.close()
