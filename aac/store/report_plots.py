@@ -483,6 +483,10 @@ def vocabulary_plot(top: list[tuple[str, int]], core: frozenset[str]) -> bytes |
         return _png(fig)
 
 
+def _by_person(detail: str) -> bool:
+    return str(detail).startswith(("caregiver", "settings"))
+
+
 def dwell_changes_plot(m: Metrics, events: list[dict[str, Any]]) -> bytes | None:
     """The dwell setting per session with the logged dwell changes (adaptive dwell, caregiver)."""
     changes = [(local_dt(e["t"]), float(e["value"]), e.get("detail") or "") for e in events
@@ -498,7 +502,9 @@ def dwell_changes_plot(m: Metrics, events: list[dict[str, Any]]) -> bytes | None
             ax.step([d for d, _ in dwell], [v for _, v in dwell], where="post", color=OKABE_ITO[0], lw=2,
                     label="setting at session start")
         for detail, marker, colour in (("adaptive", "v", OKABE_ITO[5]), ("caregiver", "D", OKABE_ITO[3])):
-            pts = [(d, v) for d, v, k in changes if (k == detail) or (detail == "caregiver" and k != "adaptive")]
+            # detail "caregiver"/"settings..." is a person's change; anything else (the adaptive
+            # dwell's reason: "adaptive", "kept_streak", "undo", "false_activation", "bounds") is automatic
+            pts = [(d, v) for d, v, k in changes if _by_person(k) == (detail == "caregiver")]
             if pts:
                 ax.plot([d for d, _ in pts], [v for _, v in pts], marker, color=colour, ms=6, ls="none",
                         label=f"{'adaptive dwell' if detail == 'adaptive' else 'changed by caregiver/settings'}")
