@@ -522,9 +522,15 @@ def _language(profile: Any, rows: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def _layout(profile: Any, rows: dict[str, list[dict[str, Any]]]) -> str | None:
-    """The board the heat map is drawn on: the profile's layout setting (the sessions record the
-    layout's display name, which is not a file name)."""
-    return getattr(profile.settings, "layout", None) or "default"
+    """The board the heat map is drawn on: the one the board shows for the profile's settings
+    (a Russian profile with the stock layout gets ru-default); the sessions record only the
+    layout's display name, which is not a file name."""
+    try:
+        from aac.ui.language_choice import effective_layout
+
+        return effective_layout(profile.settings)
+    except Exception:  # noqa: BLE001 - the report must still be written
+        return getattr(profile.settings, "layout", None) or "default"
 
 
 def _period_label(lo: float | None, hi: float | None, rows: dict[str, list[dict[str, Any]]]) -> str:
