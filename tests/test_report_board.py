@@ -8,11 +8,11 @@ import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
-import pygame  # noqa: E402
+import pygame
 
-from aac.layouts.loader import load_layout  # noqa: E402
-from aac.store.report_board import BOARD_SIZE, KEY_H, board_heatmaps, page_counts  # noqa: E402
-from aac.ui.geometry import layout_page  # noqa: E402
+from aac.layouts.loader import load_layout
+from aac.store.report_board import BOARD_SIZE, KEY_H, board_heatmaps, page_counts
+from aac.ui.geometry import layout_page
 
 
 def test_heat_map_is_the_whole_board_with_counts():
@@ -29,7 +29,7 @@ def test_heat_map_is_the_whole_board_with_counts():
     boxes = {b.id.split(":")[0]: b for b in layout_page(load_layout("default").page("keyboard"), BOARD_SIZE)}
 
     def left_edge(cell: str) -> tuple[int, int, int]:
-        x, y, w, h = boxes[f"keyboard/{cell}"].rect
+        x, y, _, h = boxes[f"keyboard/{cell}"].rect
         return tuple(img.get_at((x + 3, y + h // 2)))[:3]
 
     used, unused = left_edge("3,0"), left_edge("5,0")  # q (42 selections) and z (none)
