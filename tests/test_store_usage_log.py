@@ -10,7 +10,13 @@ import threading
 import time
 
 from aac.store.profile import Profile
-from aac.store.usage_log import SCHEMA_VERSION, UsageLog, integrity_check, read_tables, usage_counts
+from aac.store.usage_log import (
+    SCHEMA_VERSION,
+    UsageLog,
+    integrity_check,
+    read_tables,
+    usage_counts,
+)
 
 SENTINEL = "zebrafinchwobble"
 
