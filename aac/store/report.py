@@ -78,7 +78,7 @@ td.better{color:#006400;font-weight:600} td.worse{color:#a00000;font-weight:600}
 img{max-width:100%;height:auto;display:block;margin:.5em 0}
 .empty{color:#555;font-style:italic;padding:1em;background:#f6f6f6;border-radius:4px}
 .note{color:#444;font-size:.92em} .privacy{background:#eef6ff;padding:.6em 1em;border-radius:4px}
-.words{columns:2;column-gap:2em}
+.words{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:flex-start}
 @page{size:A4;margin:14mm 12mm}
 @media print{
   body{max-width:none;margin:0;padding:0;font-size:10.5pt}
