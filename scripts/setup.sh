@@ -22,7 +22,6 @@ fi
 need_apt=()
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # browser tests of the clinician report (Playwright)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing OS packages: ${need_apt[*]}"

@@ -529,6 +529,7 @@ class SimulationConfig:
     speed: float = 1.0
     frames_dir: Path | None = None
     profile: str | None = None
+    log_as_use: bool = False  # write into the profile's usage log (marked "simulated") and learned data
     layout: str | None = None
     size: tuple[int, int] = (1920, 1080)
     seed: int = 1
@@ -537,7 +538,6 @@ class SimulationConfig:
     speech: str = "real"  # "real": the Speaker from the profile's voice; "record": RecordingSpeaker
     verbose: bool = False
     model_wait_s: float = 120.0
-    log_as_use: bool = False  # write into the profile's usage log (marked "simulated") and learned data
 
 
 def sim_frame_seconds(waiting_for_model: bool, wall_s: float, speed: float) -> float:
