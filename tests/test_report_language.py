@@ -138,3 +138,7 @@ def test_language_measures():
     p = measure("x", {"selections": [{"t": 0.0, "kind": "action", "action": "pause", "session_id": 1}],
                       "messages": [], "errors": [], "sessions": []})
     assert p.pause_key == 1 and p.wpm is None
+    # a recording played (UsageLog.recorded_message) counts as a recorded message, and is a LAM event
+    rec = {"t": 1.0, "kind": "recorded message", "session_id": 1, "text": None}
+    assert measure("x", {"selections": [rec], "messages": [], "errors": [], "sessions": []}).composition["recorded"] == 1
+    assert lam_lines({"selections": [rec]}, text_logging=False)[-1].endswith('WOR "[recorded_message]"')

@@ -15,7 +15,7 @@ which is what we write. Codes used here (from the guide's list):
 
     SPE  spelling (a letter, space or punctuation)       WPR  word prediction list (a predicted word)
     NWL  next word(s) list (a sentence ending/preview,   WOR  words and word combinations on the
-         a predicted phrase)                                   display (a quick-phrase tile)
+         a predicted phrase)                                   display (a quick phrase, a recorded message)
 
 LAM events carry only the time of day, so a line ``*[YYYY-MM-DD]*`` (not an event: it has no time
 stamp) starts each day, and a ``*[SESSION ...]*`` line each session.
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 CODES = {"letter": "SPE", "space": "SPE", "punct": "SPE", "word": "WPR", "ending": "NWL", "preview": "NWL",
-         "chunk": "NWL", "phrase": "WOR"}
+         "chunk": "NWL", "phrase": "WOR", "recorded message": "WOR"}
 
 HEADER = """### CAUTION ###
 The following data represents personal communication.
@@ -47,11 +47,11 @@ Content: {content}
 def _content(sel: dict[str, Any], text_logging: bool) -> str:
     kind = str(sel.get("kind"))
     if not text_logging or sel.get("text") is None:
-        return f"[{kind}]"
+        return f"[{kind.replace(' ', '_')}]"
     text = str(sel["text"])
     if kind == "space":
         return " "
-    if kind in ("word", "ending", "preview", "chunk", "phrase") and not text.endswith(" "):
+    if kind in ("word", "ending", "preview", "chunk", "phrase", "recorded message") and not text.endswith(" "):
         text += " "  # a whole word is followed by its space, as in the guide's examples
     return text
 

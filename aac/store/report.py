@@ -99,7 +99,8 @@ EXPLAIN = {
           "compared with spelling every character. Higher is better.",
     "kinds": "How messages were composed: each selection that built a message was a predicted word, a "
              "sentence ending, a preview (an ending offered with a word), a predicted phrase, a quick "
-             "phrase, a letter (spelling) or a recorded message said again.",
+             "phrase, a letter (spelling) or a recorded message (the person's own recording played, or a "
+             "message said again from the history page).",
     "ranks": "Where the picked suggestion was shown. Picks concentrated on position 1 mean the "
              "predictor ranks well; spread-out picks mean the person scans all suggestions.",
     "errors": "Undo, delete and clear actions and estimated false activations (an undo within seconds "

@@ -43,7 +43,7 @@ COMPOSITION = [
     ("chunk", "Predicted phrase", ("chunk",)),
     ("phrase", "Quick phrase", ("phrase",)),
     ("spelling", "Spelling (letters, space, punctuation)", ("letter", "space", "punct")),
-    ("recorded", "Recorded message said again", ("history", "recorded")),
+    ("recorded", "Recorded message (played, or said again from history)", ("recorded message", "history", "recorded")),
 ]
 
 
