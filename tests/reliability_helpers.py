@@ -399,7 +399,8 @@ def caregiver():
 
 from aac.cli import main
 sys.exit(main(["simulate", "--profile", profile_dir, "--seed", sys.argv[3], "--speed", sys.argv[4],
-               "--text-file", sys.argv[5], "--no-model", "--speech", "record", "--json"]))
+               "--text-file", sys.argv[5], "--no-model", "--speech", "record", "--json",
+               "--log-as-use"]))  # the victim profile itself (draft, log), not a private copy
 '''
 
 

@@ -51,12 +51,12 @@ from aac.ui.simulate import SimulationConfig, run_simulation
 
 profile_dir, out, predictions = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "1"
 cfg = SimulationConfig(speed=30.0, profile=profile_dir, predictions=predictions, speech="real",
-                       sentence_timeout_s=400.0)
+                       sentence_timeout_s=400.0, log_as_use=True)
 res = run_simulation([sys.argv[4]], cfg)
 from aac.speech import synthesize_to_wav
 info = synthesize_to_wav(sys.argv[4], "en-default", out / "spoken.wav", strict=False)
 from aac.store.report import write_report
-summary = write_report(Profile.open(profile_dir), out / "report.html", csv_dir=out / "csv")
+summary = write_report(Profile.open(profile_dir), out / "report.html", csv_dir=out / "csv", include_simulated=True)
 print(json.dumps({"sim": res, "wav_seconds": info.duration, "report": summary}))
 '''
 
@@ -153,7 +153,7 @@ def test_message_text_present_with_opt_in(tmp_path):
     prof = Profile.open(tmp_path / "p")
     prof.set("text_logging", True)
     res = run_simulation([SENTENCE], SimulationConfig(speed=60.0, profile=str(tmp_path / "p"), predictions=False,
-                                                      speech="record"))
+                                                      speech="record", log_as_use=True))
     assert res["correct"] == 1, res
     found = files_containing(tmp_path / "p", SENTINELS)
     assert any(f.endswith(("usage.sqlite", "usage.sqlite-wal")) for f in found), found
@@ -242,8 +242,8 @@ def test_no_socket_in_process_session_with_audit_hook(tmp_path):
 
     with SocketRecorder() as rec:
         res = run_simulation(["My back hurts."], SimulationConfig(speed=60.0, profile=str(tmp_path / "p"),
-                                                                  predictions=False, speech="record"))
-        write_report(Profile.open(tmp_path / "p"), tmp_path / "r.html")
+                                                                  predictions=False, speech="record", log_as_use=True))
+        write_report(Profile.open(tmp_path / "p"), tmp_path / "r.html", include_simulated=True)
     assert res["correct"] == 1
     assert rec.network() == [], rec.network()
     with SocketRecorder() as control:

@@ -22,8 +22,8 @@ from aac.store.synthetic import make_profile
 from aac.store.usage_log import UsageLog, read_tables
 
 SENTINEL = "zebrafinchwobble"
-SECTIONS = ["summary", "wpm", "sel_per_word", "ks", "kinds", "ranks", "errors", "activity", "sessions",
-            "dwell", "tiles"]
+SECTIONS = ["summary", "compare", "weekly", "wpm", "sel_per_word", "ks", "kinds", "ranks", "errors", "activity",
+            "sessions", "dwell", "vocabulary", "tiles"]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,10 @@ def test_report_sections_and_plots(private_report):
     for key in SECTIONS:
         assert f'<h2 id="{key}">' in page, key
     images = pngs(page)
-    assert len(images) == 10
+    # weekly 1, daily rate/selections/KS 3, composition 1, ranks 1, errors 2, activity 1, sessions 1,
+    # dwell 2 (settings + logged changes), heat map 3 (pages home, keyboard, phrases); no vocabulary
+    # plot without consent, no comparison without a second period
+    assert len(images) == 15
     assert all(img.startswith(b"\x89PNG\r\n\x1a\n") and len(img) > 5000 for img in images)
     assert "Keystroke savings" in page and "Words per minute" in page
     assert "No data for this" not in page
@@ -95,7 +98,8 @@ def test_text_hidden_again_after_opt_out(open_profile, tmp_path):
 def test_csv_tables(private_profile, private_report):
     _, csv_dir, _ = private_report
     names = sorted(p.name for p in csv_dir.iterdir())
-    assert names == ["daily.csv", "errors.csv", "messages.csv", "selections.csv", "sessions.csv", "tile_usage.csv"]
+    assert names == ["daily.csv", "errors.csv", "messages.csv", "selections.csv", "sessions.csv", "tile_usage.csv",
+                     "weekly.csv"]  # no words.csv without consent
     rows = read_tables(private_profile.usage_db)
     with open(csv_dir / "messages.csv") as fh:
         msgs = list(csv.DictReader(fh))
@@ -113,7 +117,8 @@ def test_empty_state(tmp_path):
     write_report(prof, out, csv_dir=tmp_path / "csv")
     page = out.read_text()
     assert "No usage recorded in this period" in page
-    assert page.count("No data for this in the selected period") == 10
+    assert page.count("No data for this in the selected period") == 11
+    assert "No second period chosen" in page and "Word measures are not shown" in page
     assert "data:image/png" not in page
     assert (tmp_path / "csv" / "daily.csv").read_text().strip() == "day"
 
@@ -131,7 +136,7 @@ def test_date_window(private_profile, tmp_path):
 
 
 def test_bad_dates_clear_errors(private_profile, tmp_path):
-    with pytest.raises(ReportError, match="--since: expected a date like 2026-11-01, found '11/03/2026'"):
+    with pytest.raises(ReportError, match="--from: expected a date like 2026-11-01, found '11/03/2026'"):
         write_report(private_profile, tmp_path / "r.html", since="11/03/2026")
     with pytest.raises(ReportError, match="is after"):
         write_report(private_profile, tmp_path / "r.html", since="2026-02-01", until="2026-01-01")
@@ -189,7 +194,8 @@ def test_cli_report_full(open_profile, tmp_path):
     r = subprocess.run([sys.executable, "-m", "aac.cli", "report", "--profile", str(open_profile.dir), "--out",
                         str(out), "--csv", str(tmp_path / "c")], check=False, capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "report written to" in r.stdout and len(pngs(out.read_text())) == 10
+    # + the vocabulary plot (text logging on), - the dwell changes (none in 5 days)
+    assert "report written to" in r.stdout and len(pngs(out.read_text())) == 15
     assert (tmp_path / "c" / "daily.csv").exists()
 
 
@@ -198,7 +204,7 @@ def test_cli_report_errors_and_show(private_profile, tmp_path):
     out = tmp_path / "cli.html"
     r = subprocess.run([sys.executable, "-m", "aac.cli", "report", "--profile", str(private_profile.dir), "--out",
                         str(out), "--since", "yesterday"], check=False, capture_output=True, text=True, env=env, timeout=120)
-    assert r.returncode == 1 and "--since: expected a date" in r.stderr
+    assert r.returncode == 1 and "--from: expected a date" in r.stderr
     r = subprocess.run([sys.executable, "-m", "aac.cli", "profile", "show", "--json", "--profile",
                         str(private_profile.dir)], check=False, capture_output=True, text=True, env=env, timeout=60)
     state = json.loads(r.stdout)

@@ -10,7 +10,13 @@ import threading
 import time
 
 from aac.store.profile import Profile
-from aac.store.usage_log import UsageLog, integrity_check, read_tables, usage_counts
+from aac.store.usage_log import (
+    SCHEMA_VERSION,
+    UsageLog,
+    integrity_check,
+    read_tables,
+    usage_counts,
+)
 
 SENTINEL = "zebrafinchwobble"
 
@@ -57,7 +63,7 @@ def test_wal_mode_synchronous_integrity_permissions(tmp_path):
     log.close()
     conn = sqlite3.connect(prof.usage_db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
     assert integrity_check(prof.usage_db) == "ok"
     for p in prof.dir.glob("usage.sqlite*"):

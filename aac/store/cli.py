@@ -10,7 +10,8 @@
     aac profile import FILE [--as NAME] [--force]         (checked; never replaces without --force)
     aac profile rename OLD NEW | delete NAME [--yes]      (delete keeps a backup archive)
     aac profile reset-learning|forget|learning ...       (added by aac.predict.learn.cli)
-    aac report --profile DIR|NAME [--since DATE] [--until DATE] --out FILE.html [--csv DIR]
+    aac report --profile DIR|NAME [--from DATE] [--to DATE] [--compare-from DATE --compare-to DATE]
+               --out FILE.html [--csv DIR] [--lam FILE] [--include-simulated]
 """
 
 from __future__ import annotations
@@ -73,10 +74,19 @@ def register(subparsers: Any) -> None:
 
     r = subparsers.add_parser("report", help="clinician report (HTML with plots) from a profile's usage log")
     r.add_argument("--profile", help="profile folder or name (default: 'default')")
-    r.add_argument("--since", help="first day to include, YYYY-MM-DD (inclusive)")
-    r.add_argument("--until", help="last day to include, YYYY-MM-DD (inclusive)")
+    r.add_argument("--from", "--since", dest="since", metavar="DATE",
+                   help="first day of the period (A), YYYY-MM-DD, inclusive (default: start of the log)")
+    r.add_argument("--to", "--until", dest="until", metavar="DATE",
+                   help="last day of the period (A), YYYY-MM-DD, inclusive (default: today)")
+    r.add_argument("--compare-from", metavar="DATE", help="first day of a second period (B) shown side by side with A")
+    r.add_argument("--compare-to", metavar="DATE", help="last day of period B (inclusive)")
     r.add_argument("--out", required=True, help="HTML file to write")
+    r.add_argument("--lam", metavar="FILE",
+                   help="also write the period's selections in the Language Activity Monitor (LAM) format "
+                        "(words only with text logging on)")
     r.add_argument("--csv", metavar="DIR", help="also write the tables as CSV files into DIR")
+    r.add_argument("--include-simulated", action="store_true",
+                   help="also count sessions logged by aac simulate/screenshots with --log-as-use (left out by default)")
     r.set_defaults(func=cmd_report)
 
 
@@ -249,7 +259,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     try:
         prof = _open(args.profile, create=False)
-        summary = write_report(prof, out=args.out, since=args.since, until=args.until, csv_dir=args.csv)
+        summary = write_report(prof, out=args.out, since=args.since, until=args.until, csv_dir=args.csv,
+                               include_simulated=args.include_simulated, compare_since=args.compare_from,
+                               compare_until=args.compare_to, lam=args.lam)
     except (ProfileError, ReportError) as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -257,6 +269,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"report written to {args.out} ({summary})")
     if args.csv:
         print(f"tables written to {args.csv}/")
+    if args.lam:
+        print(f"LAM file written to {args.lam}")
     return 0
 
 

@@ -356,3 +356,162 @@ PLOTS: list[tuple[str, str, Callable[..., bytes | None]]] = [
     ("activity", "Activity by hour and day", activity_plot),
     ("sessions", "Session lengths", sessions_plot),
 ]
+
+
+# ---------------------------------------------------------------- issue 19: weeks, periods, words
+def weekly_plot(weeks: list[Any]) -> bytes | None:
+    """Rate (words and selections per minute) and keystroke savings per week (PeriodMeasures)."""
+    pts = [w for w in weeks if w.wpm is not None]
+    if not pts:
+        return None
+    import matplotlib
+
+    labels = [w.label for w in weeks]
+    with matplotlib.rc_context(_RC):
+        fig, (ax1, ax2, ax3) = _figure(10.0, 3.4, 1, 3)
+        x = list(range(len(weeks)))
+        ax1.plot(x, [w.wpm if w.wpm is not None else float("nan") for w in weeks], "o-", color=OKABE_ITO[0], lw=2)
+        ax1.set_title("Words per minute")
+        ax2.plot(x, [w.selections_per_min if w.selections_per_min is not None else float("nan") for w in weeks],
+                 "o-", color=OKABE_ITO[1], lw=2)
+        ax2.set_title("Selections per minute")
+        ax3.plot(x, [100 * w.ks if w.ks is not None else float("nan") for w in weeks], "o-", color=OKABE_ITO[2], lw=2)
+        ax3.set_title("Keystroke savings (%)")
+        for ax in (ax1, ax2, ax3):
+            ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=9)
+            ax.set_ylim(bottom=0)
+        return _png(fig)
+
+
+def composition_plot(weeks: list[Any], categories: list[tuple[str, str, tuple[str, ...]]]) -> bytes | None:
+    """How messages were composed: share of message-building selections by category, per week."""
+    total = Counter()
+    for w in weeks:
+        total.update(w.composition)
+    keys = [k for k, _, _ in categories if total[k]]
+    if not keys:
+        return None
+    import matplotlib
+
+    names = {k: label for k, label, _ in categories}
+    with matplotlib.rc_context(_RC):
+        fig, (ax1, ax2) = _figure(10.0, 3.8, 1, 2, width_ratios=[1, 1.6])
+        whole = sum(total[k] for k in keys)
+        ax1.barh([names[k] for k in keys][::-1], [100 * total[k] / whole for k in keys][::-1],
+                 color=[OKABE_ITO[i % 8] for i in range(len(keys))][::-1])
+        ax1.set_xlabel("% of message-building selections")
+        ax1.set_title("Whole period")
+        x = list(range(len(weeks)))
+        bottom = [0.0] * len(weeks)
+        for i, k in enumerate(keys):
+            share = [100 * w.composition[k] / max(1, sum(w.composition.values())) for w in weeks]
+            ax2.bar(x, share, bottom=bottom, color=OKABE_ITO[i % 8], label=names[k])
+            bottom = [b + s for b, s in zip(bottom, share)]
+        ax2.set_xticks(x, [w.label for w in weeks], rotation=30, ha="right", fontsize=9)
+        ax2.set_ylim(0, 100)
+        ax2.set_title("By week")
+        ax2.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=9)
+        return _png(fig)
+
+
+def weekly_errors_plot(weeks: list[Any]) -> bytes | None:
+    """Corrections, estimated false activations and long pauses per week."""
+    if not any(w.selections for w in weeks):
+        return None
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):
+        fig, (ax1, ax2) = _figure(9.0, 3.2, 1, 2)
+        x = list(range(len(weeks)))
+        ax1.plot(x, [w.corrections_per_100 if w.corrections_per_100 is not None else float("nan") for w in weeks],
+                 "o-", color=OKABE_ITO[5], lw=2, label="corrections")
+        ax1.plot(x, [w.false_activations_per_100 if w.false_activations_per_100 is not None else float("nan")
+                     for w in weeks], "s--", color=OKABE_ITO[3], lw=2, label="false activations (est.)")
+        ax1.set_title("Per 100 selections, by week")
+        ax1.set_ylim(bottom=0)
+        ax1.legend(frameon=False, fontsize=9)
+        ax2.bar([i - 0.2 for i in x], [w.pause_key for w in weeks], width=0.4, color=OKABE_ITO[0], label="pause key")
+        ax2.bar([i + 0.2 for i in x], [w.long_gaps for w in weeks], width=0.4, color=OKABE_ITO[1],
+                label="long pauses while composing")
+        ax2.set_title("Pauses, by week")
+        ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax2.legend(frameon=False, fontsize=9)
+        for ax in (ax1, ax2):
+            ax.set_xticks(x, [w.label for w in weeks], rotation=30, ha="right", fontsize=9)
+        return _png(fig)
+
+
+def compare_plot(a: Any, b: Any) -> bytes | None:
+    """The earlier period against the later one on the measures that show progress."""
+    panels = [("Words per minute", "wpm", 1), ("Selections per minute", "selections_per_min", 1),
+              ("Keystroke savings (%)", "ks", 100), ("Corrections / 100 sel.", "corrections_per_100", 1),
+              ("MLU (words)", "mlu", 1)]
+    panels = [p for p in panels if getattr(a, p[1]) is not None or getattr(b, p[1]) is not None]
+    if not panels:
+        return None
+    import matplotlib
+
+    with matplotlib.rc_context(_RC | {"axes.grid": False}):
+        fig, axes = _figure(2.0 * len(panels) + 1, 3.0, 1, len(panels), squeeze=False)
+        for ax, (title, attr, scale) in zip(axes[0], panels):
+            vals = [(getattr(p, attr) or 0.0) * scale for p in (a, b)]
+            bars = ax.bar(["earlier", "later"], vals, color=[OKABE_ITO[4], OKABE_ITO[0]])
+            ax.bar_label(bars, fmt="%.1f", fontsize=9)
+            ax.set_title(title, fontsize=10)
+            ax.set_ylim(0, max(vals + [1e-9]) * 1.25)
+            ax.set_yticks([])
+        return _png(fig)
+
+
+def vocabulary_plot(top: list[tuple[str, int]], core: frozenset[str]) -> bytes | None:
+    """Most used words, core words in one colour and fringe words in another."""
+    if not top:
+        return None
+    import matplotlib
+    from matplotlib.patches import Patch
+
+    with matplotlib.rc_context(_RC):
+        fig, ax = _figure(8.0, max(3.0, 0.28 * len(top) + 1))
+        words = [w for w, _ in top][::-1]
+        ax.barh(words, [n for _, n in top][::-1],
+                color=[OKABE_ITO[0] if w in core else OKABE_ITO[1] for w in words])
+        ax.set_xlabel("times used")
+        ax.set_title("Most used words")
+        if core:
+            ax.legend(handles=[Patch(color=OKABE_ITO[0], label="core"), Patch(color=OKABE_ITO[1], label="fringe")],
+                      frameon=False, loc="lower right")
+        return _png(fig)
+
+
+def _by_person(detail: str) -> bool:
+    return str(detail).startswith(("caregiver", "settings"))
+
+
+def dwell_changes_plot(m: Metrics, events: list[dict[str, Any]]) -> bytes | None:
+    """The dwell setting per session with the logged dwell changes (adaptive dwell, caregiver)."""
+    changes = [(local_dt(e["t"]), float(e["value"]), e.get("detail") or "") for e in events
+               if e.get("kind") == "dwell_change" and e.get("value") is not None]
+    if not changes:
+        return None
+    dwell = [(local_dt(s["started"]), s["dwell_ms"]) for s in m.sessions if s["dwell_ms"] is not None]
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):
+        fig, ax = _figure(8.0, 3.4)
+        if dwell:
+            ax.step([d for d, _ in dwell], [v for _, v in dwell], where="post", color=OKABE_ITO[0], lw=2,
+                    label="setting at session start")
+        for detail, marker, colour in (("adaptive", "v", OKABE_ITO[5]), ("caregiver", "D", OKABE_ITO[3])):
+            # detail "caregiver"/"settings..." is a person's change; anything else (the adaptive
+            # dwell's reason: "adaptive", "kept_streak", "undo", "false_activation", "bounds") is automatic
+            pts = [(d, v) for d, v, k in changes if _by_person(k) == (detail == "caregiver")]
+            if pts:
+                ax.plot([d for d, _ in pts], [v for _, v in pts], marker, color=colour, ms=6, ls="none",
+                        label=f"{'adaptive dwell' if detail == 'adaptive' else 'changed by caregiver/settings'}")
+        ax.set_ylabel("dwell (ms)")
+        ax.set_title("Dwell time changes during use")
+        allv = [v for _, v in dwell] + [v for _, v, _ in changes]
+        ax.set_ylim(0, max(allv) * 1.2)
+        ax.legend(loc="lower left", frameon=False, fontsize=9)
+        _dates(ax, [d for d, _ in dwell] + [d for d, _, _ in changes])
+        return _png(fig)

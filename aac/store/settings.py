@@ -34,6 +34,10 @@ class Settings:
     layout: str = "default"
     language: str = "en"
     text_logging: bool = False
+    #: "Word statistics for my clinician": count the words of spoken messages (and quick phrases
+    #: used) per day for the report's vocabulary section, never whole messages. Off by default:
+    #: a separate consent from text_logging (see aac/store/usage_log.py).
+    word_statistics: bool = False
     profanity_filter: bool = True
     gaze_source: str = "mouse"
     fallback_sources: list[str] = field(default_factory=lambda: ["mouse"])
@@ -84,6 +88,8 @@ HELP: dict[str, str] = {
     "layout": "a layout name from layouts/ or a path",
     "language": "a language code such as en or ru",
     "text_logging": "true to store message text in the usage log (off by default)",
+    "word_statistics": "word statistics for my clinician: true to count the words used (never whole "
+                       "messages) for the report's vocabulary section (off by default)",
     "gaze_source": "mouse, tobii, titta, webcam, replay:FILE or scan",
     "fallback_sources": "a list of gaze sources to try when the main one is lost",
     "failover_s": "seconds without gaze before switching source",

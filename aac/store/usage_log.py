@@ -21,6 +21,16 @@ Faults: a full disk or read-only profile never stops the writer or the board. Fa
 kept in memory (bounded) and retried; ``status`` says what is wrong in words for the caregiver and
 is "" when all is well. A damaged database file is set aside (renamed) and a fresh one started.
 
+Real use only: a log opened with ``session_kind`` other than "use" (``aac simulate --log-as-use``)
+marks its sessions with that kind, so the report can leave them out; such a log never adds to the
+per-day ``tile_usage`` or ``word_counts`` tables (they carry no session to filter by).
+
+Word statistics ("word statistics for my clinician", settings.word_statistics, off by default): a
+separate consent from text logging. With it on, each spoken message adds its words to
+``word_counts`` (per local day, count only, no order, no message boundaries) and a quick-phrase
+tile adds its label as a phrase; the message itself is never stored. With text logging on too the
+report reads words from the stored messages instead.
+
 The schema and file handling live in usage_schema.py, the readers (report, counts, integrity,
 purge) in usage_query.py; both are re-exported here.
 """
@@ -43,12 +53,15 @@ from aac.store.usage_query import (  # noqa: F401 - re-exported: part of the doc
     integrity_check,
     open_readonly,
     purge_text,
+    read_extra,
     read_tables,
+    real_use_only,
     usage_counts,
 )
 from aac.store.usage_schema import (  # noqa: F401 - re-exported: part of the documented API
     SCHEMA_VERSION,
     TABLES,
+    TABLES_V2,
     NewerSchema,
     connect,
     describe_error,
@@ -63,6 +76,10 @@ log = logging.getLogger(__name__)
 MAX_PENDING = 50_000
 #: Ops per transaction (one fsync each).
 BATCH_MAX = 500
+#: Session kinds: "use" is the person's own use; the others are runs the report leaves out by default.
+SESSION_KINDS = ("use", "simulated", "screenshot", "benchmark")
+#: Characters kept of an action tile's name (they are fixed words such as undo, pause, speak).
+_ACTION_MAX = 40
 
 
 class UsageLog:
@@ -71,9 +88,16 @@ class UsageLog:
     ``UsageLog(profile)`` takes a ``Profile`` (text logging follows its live settings) or a
     path to a profile folder / .sqlite file (then pass ``text_logging``). All methods take an
     optional ``t`` (unix time) so simulations and imports can place events in time.
+    ``session_kind`` marks every session this log starts (see SESSION_KINDS); ``word_stats``
+    overrides the profile's word-statistics consent (like ``text_logging``).
     """
 
-    def __init__(self, profile: Any, text_logging: bool | None = None, retry_s: float = 2.0) -> None:
+    def __init__(self, profile: Any, text_logging: bool | None = None, retry_s: float = 2.0,
+                 session_kind: str = "use", word_stats: bool | None = None) -> None:
+        if session_kind not in SESSION_KINDS:
+            raise ValueError(f"session_kind must be one of {', '.join(SESSION_KINDS)}, not {session_kind!r}")
+        self.session_kind = session_kind
+        self._word_stats = word_stats
         self._profile = profile if hasattr(profile, "settings") else None
         if self._profile is not None:
             db = Path(profile.dir) / "usage.sqlite"
@@ -104,10 +128,24 @@ class UsageLog:
             return bool(getattr(self._profile.settings, "text_logging", False))
         return False
 
+    @property
+    def word_stats(self) -> bool:
+        """Whether selected words are counted (the "word statistics for my clinician" consent)."""
+        if self._word_stats is not None:
+            return bool(self._word_stats)
+        if self._profile is not None:
+            return bool(getattr(self._profile.settings, "word_statistics", False))
+        return False
+
+    @property
+    def real_use(self) -> bool:
+        return self.session_kind == "use"
+
     def start_session(self, source: str, dwell_ms: float | None, calibration_deg: float | None,
                       language: str | None, layout: str | None = None, t: float | None = None) -> None:
         """A board session begins (the previous one, if still open, is ended at this time)."""
-        self._put(("session", _t(t), _s(source), _f(dwell_ms), _f(calibration_deg), _s(language), _s(layout)))
+        self._put(("session", _t(t), _s(source), _f(dwell_ms), _f(calibration_deg), _s(language), _s(layout),
+                   None if self.real_use else self.session_kind))
 
     def end_session(self, t: float | None = None) -> None:
         self._put(("end_session", _t(t)))
@@ -119,9 +157,13 @@ class UsageLog:
         """One activation. ``text`` (the chosen word etc.) is kept only with text logging on."""
         t = _t(t)
         keep = self.text_logging
-        self._put(("selection", t, _s(kind) or "unknown", _i(slot), _i(rank), _f(dwell_ms), _f(latency_ms),
-                   _s(page), _s(tile_id) if keep else None, _s(text) if keep else None))
-        if tile_id is not None:
+        k = _s(kind) or "unknown"
+        action = action_of(tile_id) if k in ("action", "history") else None
+        self._put(("selection", t, k, _i(slot), _i(rank), _f(dwell_ms), _f(latency_ms),
+                   _s(page), _s(tile_id) if keep else None, _s(text) if keep else None, action))
+        if k == "phrase" and isinstance(text, str) and text.strip() and self.word_stats and self.real_use:
+            self._put(("words", local_day(t), "phrase", [text.strip()[:200]]))
+        if tile_id is not None and self.real_use:
             cell = tile_cell(str(tile_id))
             self._put(("tile", local_day(t), _s(page) or "", cell or (_s(tile_id) if keep else "other")))
 
@@ -136,8 +178,21 @@ class UsageLog:
         if chars is None:
             chars = len(body.strip())
         keep = self.text_logging and isinstance(text, str)
-        self._put(("message", _t(t), _i(words) or 0, _i(chars) or 0, _i(selections) or 0, _f(seconds),
+        t = _t(t)
+        self._put(("message", t, _i(words) or 0, _i(chars) or 0, _i(selections) or 0, _f(seconds),
                    1 if spoken else 0, text if keep else None))
+        if body and spoken and self.word_stats and self.real_use:
+            from aac.store.language_measures import words_of
+
+            found = words_of(body)
+            if found:
+                self._put(("words", local_day(t), "word", found))
+
+    def event(self, kind: str, value: float | None = None, detail: str | None = None,
+              t: float | None = None) -> None:
+        """Something that changed how the board works, e.g. ``event("dwell_change", 850,
+        "adaptive")`` when the adaptive dwell (or a caregiver) sets a new dwell time."""
+        self._put(("event", _t(t), _s(kind) or "unknown", _f(value), _s(detail)[:40] if detail else None))
 
     def recorded_message(self, text: str | None = None, tile_id: str | None = None, page: str | None = None,
                          t: float | None = None) -> None:
@@ -207,6 +262,9 @@ class UsageLog:
                     waiters.append(op)
                 elif op[0] == "stop":
                     stop = True
+                elif (op[0] in ("end_session", "end_session_if_open") and self._session_id is None
+                      and not any(p[0] == "session" for p in pending)):
+                    continue  # nothing to end: a log that was opened and closed unused creates no file
                 else:
                     pending.append(op)
             if len(pending) > MAX_PENDING:
@@ -301,13 +359,13 @@ class UsageLog:
     def _apply(self, conn: sqlite3.Connection, op: tuple) -> int:
         kind = op[0]
         if kind == "session":
-            _, t, source, dwell, cal, lang, layout = op
+            _, t, source, dwell, cal, lang, layout, session_kind = op
             n = 0
             if self._session_id is not None:
                 conn.execute("UPDATE sessions SET ended=? WHERE id=? AND ended IS NULL", (t, self._session_id))
             cur = conn.execute(
-                "INSERT INTO sessions(started, source, calibration_deg, dwell_ms, language, layout) "
-                "VALUES (?,?,?,?,?,?)", (t, source, cal, dwell, lang, layout))
+                "INSERT INTO sessions(started, source, calibration_deg, dwell_ms, language, layout, kind) "
+                "VALUES (?,?,?,?,?,?,?)", (t, source, cal, dwell, lang, layout, session_kind))
             self._session_id = cur.lastrowid
             return n + 1
         if kind in ("end_session", "end_session_if_open"):
@@ -316,10 +374,23 @@ class UsageLog:
                 self._session_id = None
             return 0
         if kind == "selection":
-            _, t, k, slot, rank, dwell, lat, page, tile, text = op
+            _, t, k, slot, rank, dwell, lat, page, tile, text, action = op
             conn.execute(
-                "INSERT INTO selections(t, session_id, kind, slot, rank, dwell_ms, latency_ms, page, tile_id, text)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)", (t, self._session_id, k, slot, rank, dwell, lat, page, tile, text))
+                "INSERT INTO selections(t, session_id, kind, slot, rank, dwell_ms, latency_ms, page, tile_id, text,"
+                " action) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (t, self._session_id, k, slot, rank, dwell, lat, page, tile, text, action))
+            return 1
+        if kind == "words":
+            _, day, item_kind, items = op
+            for item in items:
+                conn.execute(
+                    "INSERT INTO word_counts(day, kind, item, count) VALUES (?,?,?,1) "
+                    "ON CONFLICT(day, kind, item) DO UPDATE SET count=count+1", (day, item_kind, item))
+            return 0
+        if kind == "event":
+            _, t, k, value, detail = op
+            conn.execute("INSERT INTO events(t, session_id, kind, value, detail) VALUES (?,?,?,?,?)",
+                         (t, self._session_id, k, value, detail))
             return 1
         if kind == "tile":
             _, day, page, tile = op
@@ -349,6 +420,22 @@ def _flush_all_at_exit() -> None:
     for log_ in list(_LIVE):
         if not log_._closed:
             log_.flush(timeout=3.0)
+
+
+def action_of(tile_id: Any) -> str | None:
+    """The action name in a tile id such as "main/5,1:action:undo" (None if there is none).
+
+    Action names are the board's fixed commands (undo, pause, speak ...), not message content,
+    so they are kept without text logging; anything that does not look like one is dropped.
+    """
+    if isinstance(tile_id, str) and ":history:" in tile_id:
+        return "history"  # a recorded message said again (its key is the message: never kept)
+    if not isinstance(tile_id, str) or ":action:" not in tile_id:
+        return None
+    name = tile_id.split(":action:", 1)[1].split("#", 1)[0].strip()
+    if not name or len(name) > _ACTION_MAX or not all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in name):
+        return None
+    return name
 
 
 # ---------------------------------------------------------------------- small coercions

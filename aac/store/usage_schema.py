@@ -14,7 +14,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+#: 1: the first release. 2: sessions.kind (real use vs simulated/screenshot/benchmark runs),
+#: selections.action (which action tile), tables events (dwell changes ...) and word_counts (the
+#: "word statistics for my clinician" consent). A version-1 file is migrated in place when the
+#: board next writes to it; readers treat a missing column as NULL (= real use).
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions(
@@ -25,7 +29,8 @@ CREATE TABLE IF NOT EXISTS sessions(
     calibration_deg REAL,           -- accuracy of the calibration in use, degrees (NULL unknown)
     dwell_ms REAL,                  -- dwell setting during the session
     language TEXT,
-    layout TEXT
+    layout TEXT,
+    kind TEXT                       -- NULL or 'use': the person's own use; else 'simulated', 'screenshot', ...
 );
 CREATE TABLE IF NOT EXISTS selections(
     id INTEGER PRIMARY KEY,
@@ -38,7 +43,8 @@ CREATE TABLE IF NOT EXISTS selections(
     latency_ms REAL,                -- prediction latency of the suggestions shown
     page TEXT,
     tile_id TEXT,                   -- only with text logging on (see module doc)
-    text TEXT                       -- only with text logging on
+    text TEXT,                      -- only with text logging on
+    action TEXT                     -- for kind 'action': which one (undo, pause, speak, ...); never message text
 );
 CREATE TABLE IF NOT EXISTS messages(
     id INTEGER PRIMARY KEY,
@@ -64,6 +70,21 @@ CREATE TABLE IF NOT EXISTS tile_usage(
     count INTEGER NOT NULL,
     PRIMARY KEY(day, page, tile_id)
 );
+CREATE TABLE IF NOT EXISTS events(
+    id INTEGER PRIMARY KEY,
+    t REAL NOT NULL,
+    session_id INTEGER REFERENCES sessions(id),
+    kind TEXT NOT NULL,             -- dwell_change (value = new dwell ms), ...
+    value REAL,
+    detail TEXT                     -- a short machine word (e.g. "adaptive", "caregiver"); never message text
+);
+CREATE TABLE IF NOT EXISTS word_counts(
+    day TEXT NOT NULL,              -- local date YYYY-MM-DD
+    kind TEXT NOT NULL,             -- 'word' (a word of a spoken message) or 'phrase' (a quick-phrase tile)
+    item TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY(day, kind, item)
+);
 CREATE INDEX IF NOT EXISTS selections_t ON selections(t);
 CREATE INDEX IF NOT EXISTS messages_t ON messages(t);
 CREATE INDEX IF NOT EXISTS errors_t ON errors(t);
@@ -71,6 +92,10 @@ CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started);
 """
 
 TABLES = ("sessions", "selections", "messages", "errors", "tile_usage")
+#: Tables added in schema 2 (read separately so readers of TABLES keep their shape).
+TABLES_V2 = ("events", "word_counts")
+#: Columns added in schema 2 to version-1 tables: (table, column, SQL type).
+ADDED_COLUMNS = (("sessions", "kind", "TEXT"), ("selections", "action", "TEXT"))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -109,8 +134,16 @@ class NewerSchema(Exception):
 
 
 def _migrate(conn: sqlite3.Connection, from_version: int) -> None:
-    """Bring an older schema up to SCHEMA_VERSION (version 0 = new file: nothing to do)."""
+    """Bring an older schema up to SCHEMA_VERSION (version 0 = new file: nothing to do).
+
+    1 -> 2 adds columns to existing tables (ALTER TABLE ... ADD COLUMN keeps every row; old
+    sessions read as real use). The new tables were already created by SCHEMA.
+    """
     conn.execute("BEGIN IMMEDIATE")
+    for table, column, sql_type in ADDED_COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                  (str(SCHEMA_VERSION),))
     conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('created', ?)", (str(time.time()),))

@@ -18,15 +18,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--record-gaze", metavar="FILE", help="record the gaze samples to a JSONL trace")
     run.add_argument("--screenshot", metavar="PATH", help="save a PNG of the board after --frames frames and exit")
     run.add_argument("--frames", type=int, default=0, help="stop after this many frames (0 = run until closed)")
+    run.add_argument("--log-as-use", action="store_true",
+                     help="with --screenshot/--frames: log this test run in the usage log (marked, left out of the report)")
     run.set_defaults(func=cmd_run)
 
     sim = sub.add_parser("simulate", help="a simulated gaze user writes sentences through the real board, headless")
     sim.add_argument("--text-file", required=True, help="sentences to write, one per line")
     sim.add_argument("--noise-deg", type=float, default=1.0, help="gaze noise (Gaussian sigma) in degrees")
-    sim.add_argument("--dwell-ms", type=int, default=1000, help="dwell time in milliseconds")
+    sim.add_argument("--dwell-ms", type=int, default=None,
+                     help="dwell time in milliseconds (default: the profile's, 1000 for a fresh profile)")
     sim.add_argument("--speed", type=float, default=1.0, help="run the simulated clock this many times faster")
     sim.add_argument("--frames", metavar="DIR", help="save a PNG of every activation into DIR")
-    sim.add_argument("--profile", help="profile folder (default: a fresh temporary profile)")
+    sim.add_argument("--profile", help="profile folder or name whose board to simulate: its settings and learned "
+                     "words, on a private copy (default: a fresh temporary profile)")
+    sim.add_argument("--log-as-use", action="store_true",
+                     help="write the run into the profile's usage log (marked simulated, left out of the report "
+                          "unless --include-simulated) and keep what the board learned")
     sim.add_argument("--layout", help="layout name or path (default: from the profile's settings)")
     sim.add_argument("--limit", type=int, default=0, help="only the first N sentences")
     sim.add_argument("--size", default="1920x1080", metavar="WxH", help="simulated screen size")
@@ -93,7 +100,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"aac run: cannot open the screen: {exc}\n\n{NO_DISPLAY}", file=sys.stderr, end="")
         return 2
     pygame.display.set_caption("AAC board")
-    return run_board(profile, screen, args)
+    if (args.screenshot or args.frames) and not getattr(args, "log_as_use", False):
+        # A screenshot or a timed test run is not the person's use: it runs on a private copy of
+        # their profile (same settings, words and calibration) so their log, draft and learned
+        # data stay exactly as they were.
+        import shutil
+        import tempfile
+
+        from aac.store.private_copy import copy_profile
+        from aac.store.profile import Profile
+
+        tmp = tempfile.mkdtemp(prefix="aac-run-")
+        try:
+            copy = Profile.open(copy_profile(profile.dir, Path(tmp) / "profile"))
+            copy.name = profile.name
+            return run_board(copy, screen, args, test_run=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return run_board(profile, screen, args, test_run=bool(args.screenshot or args.frames))
 
 
 def _make_source(spec: str, size: tuple[int, int], settings, record: str | None, calibration=None):
@@ -128,7 +152,7 @@ def _make_source(spec: str, size: tuple[int, int], settings, record: str | None,
     return source
 
 
-def run_board(profile, screen, args: argparse.Namespace) -> int:
+def run_board(profile, screen, args: argparse.Namespace, test_run: bool = False) -> int:
     import pygame
 
     from aac.ui.app import BoardApp, make_parts
@@ -152,6 +176,16 @@ def run_board(profile, screen, args: argparse.Namespace) -> int:
     parts = make_parts(profile)
     for problem in parts["problems"]:
         print(f"aac run: {problem}", file=sys.stderr)
+    usage_log = parts["usage_log"]
+    if test_run and usage_log is not None:
+        # Nothing of a test run goes into the person's log unless asked (--log-as-use), and
+        # then as a marked session the report leaves out.
+        usage_log.close()  # unused: writes nothing
+        usage_log = None
+        if getattr(args, "log_as_use", False):
+            from aac.store.usage_log import UsageLog
+
+            usage_log = UsageLog(profile, session_kind="screenshot")
     app = BoardApp(
         profile,
         screen,
@@ -159,7 +193,7 @@ def run_board(profile, screen, args: argparse.Namespace) -> int:
         source=source,
         service=parts["service"],
         speaker=parts["speaker"],
-        usage_log=parts["usage_log"],
+        usage_log=usage_log,
         source_name=spec,
         source_factory=source_factory,
     )
@@ -217,6 +251,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         predictions=not args.no_model,
         speech=args.speech,
         verbose=args.verbose,
+        log_as_use=args.log_as_use,
     )
     from aac.progress import Progress
 

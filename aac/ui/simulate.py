@@ -525,10 +525,11 @@ class SimulatedPerson:
 @dataclass
 class SimulationConfig:
     noise_deg: float = 1.0
-    dwell_ms: int = 1000
+    dwell_ms: int | None = None  # None: the profile's dwell time (a fresh profile's is 1000 ms)
     speed: float = 1.0
     frames_dir: Path | None = None
     profile: str | None = None
+    log_as_use: bool = False  # write into the profile's usage log (marked "simulated") and learned data
     layout: str | None = None
     size: tuple[int, int] = (1920, 1080)
     seed: int = 1
@@ -569,14 +570,27 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     from aac.store.profile import Profile, resolve_profile
     from aac.ui.app import BoardApp, make_parts, percentile
 
-    tmp = None
-    if cfg.profile:
+    tmp = tempfile.mkdtemp(prefix="aac-sim-")
+    usage_log = None
+    if cfg.profile and cfg.log_as_use:
+        # Asked for (--log-as-use): the run is the person's board, logged as a marked
+        # "simulated" session (left out of the report by default) and learned from on disk.
+        from aac.store.usage_log import UsageLog
+
         profile = resolve_profile(cfg.profile)
+        usage_log = UsageLog(profile, session_kind="simulated")
+    elif cfg.profile:
+        # The board the person gets (settings, learned words, calibration) on a private copy:
+        # it learns in memory as it would in use, and nothing goes back into their profile.
+        from aac.store.private_copy import copy_profile
+
+        profile = Profile.open(copy_profile(resolve_profile(cfg.profile).dir, Path(tmp) / "profile"))
     else:
-        tmp = tempfile.mkdtemp(prefix="aac-sim-")
         profile = Profile.open(Path(tmp) / "profile")
     # Simulation settings live in memory only: a real person's saved settings are not changed.
-    profile.settings = profile.settings.replace(dwell_ms=int(cfg.dwell_ms), show_gaze_cursor=True)
+    # Their dwell time is the one simulated unless --dwell-ms says otherwise.
+    dwell_ms = int(cfg.dwell_ms) if cfg.dwell_ms is not None else int(profile.settings.dwell_ms)
+    profile.settings = profile.settings.replace(dwell_ms=dwell_ms, show_gaze_cursor=True)
     pygame.display.init()
     pygame.font.init()
     screen = pygame.display.set_mode(cfg.size)
@@ -595,8 +609,10 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
             time.sleep(0.05)
     app = BoardApp(
         profile, screen, layout_name=cfg.layout, clock=clock, service=service, speaker=speaker,
-        usage_log=parts["usage_log"], source_name="sim", handle_events=False,
+        usage_log=usage_log, source_name="sim", handle_events=False,
     )
+    if parts["usage_log"] is not None:
+        parts["usage_log"].close()  # unused (the copy's log, or replaced by the marked one): writes nothing
     set_language(str(getattr(app.layout, "language", "en") or "en"))
     person = SimulatedPerson(app, rng)
     source = SimulatedTobii(person, cfg.size, clock, rng, cfg.noise_deg)
@@ -671,8 +687,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     finally:
         app.close()
         pygame.display.quit()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     total_s = sum(r.seconds for r in results)
     words = sum(len(norm_words(r.target)) for r in results)
@@ -697,7 +712,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
         "ks": round(1 - sel_no_speak / chars, 3) if chars else 0.0,
         "ks_text": round(1 - text_sel / chars, 3) if chars else 0.0,
         "noise_deg": cfg.noise_deg,
-        "dwell_ms": cfg.dwell_ms,
+        "dwell_ms": dwell_ms,
         "speed": cfg.speed,
         "layout": app.layout.name,
         "predictions": bool(service is not None and service.ready),

@@ -130,7 +130,8 @@ def main() -> int:
     rss_start_process = rss_mb()
     with tempfile.TemporaryDirectory(prefix="aac-soak-") as tmp:
         cfg = SimulationConfig(speed=args.speed, predictions=not args.no_model, speech="record",
-                               profile=str(Path(tmp) / "profile"), sentence_timeout_s=240.0)
+                               profile=str(Path(tmp) / "profile"), sentence_timeout_s=240.0,
+                               log_as_use=True)  # a throw-away profile whose usage log growth is measured
         try:
             run_simulation(sentences, cfg)
         except StopSimulation:
