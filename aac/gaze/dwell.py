@@ -218,6 +218,12 @@ class DwellEngine:
             self._state.phase if self._state.phase == "lost" else "idle",
         )
 
+    def reconfigure(self, config: DwellConfig) -> None:
+        """New timings (a settings change, adaptive dwell) for the same engine: pause, the
+        dwell in progress and the look-away re-arm are kept (a fresh engine would start
+        unpaused under a paused board)."""
+        self.config = config
+
     def set_paused(self, paused: bool) -> None:
         """While paused only ``while_paused`` targets can be dwelt on (and fire)."""
         paused = bool(paused)

@@ -845,11 +845,13 @@ class BoardApp:
 
     def apply_settings(self) -> None:
         """Take new settings from the profile (dwell time, theme, layout, voice)."""
-        from aac.gaze.dwell import DwellConfig, DwellEngine
+        from aac.gaze.dwell import DwellConfig
 
         s = self.settings = self.profile.settings
         self.dwell_config = DwellConfig.from_settings(s)
-        self.dwell = DwellEngine(self.dwell_config)
+        # The same engine with new timings: its pause (and look-away state) is kept. A new engine
+        # started unpaused while the session stayed paused (issue 14): every tile fired again.
+        self.dwell.reconfigure(self.dwell_config)
         # Compare with the settings value the board last applied (not the layout's display
         # name, which is e.g. "Русская (ЙЦУКЕН)" for "ru-default"): only a changed setting switches.
         from aac.ui.language_choice import (
