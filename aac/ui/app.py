@@ -1029,20 +1029,6 @@ class BoardApp:
 BACKGROUND_NICE = 5
 
 
-def lower_thread_priority(thread: Any, nice: int = BACKGROUND_NICE) -> bool:
-    """Make a background thread (and the threads it creates later, e.g. ONNX Runtime's pool)
-    yield the CPU to the frame loop. Linux nice values are per thread; raising one needs no
-    privileges. Returns False where that is not possible (other systems): nothing else changes."""
-    tid = getattr(thread, "native_id", None)
-    if not tid or not hasattr(os, "setpriority"):
-        return False
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
-        return True
-    except OSError:
-        return False
-
-
 def make_parts(profile: Any, *, speech: bool = True, predictions: bool = True) -> dict[str, Any]:
     """The real background parts for a profile: prediction service, speaker, usage log.
 
@@ -1055,7 +1041,7 @@ def make_parts(profile: Any, *, speech: bool = True, predictions: bool = True) -
             from aac.predict.service import create_service
 
             parts["service"] = create_service(Path(profile.dir), settings)
-            lower_thread_priority(getattr(parts["service"], "_thread", None))
+            parts["service"].set_worker_priority(BACKGROUND_NICE)
         except Exception as exc:  # noqa: BLE001
             parts["problems"].append(f"predictions unavailable: {exc}")
     if speech:
