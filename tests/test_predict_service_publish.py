@@ -48,6 +48,7 @@ def test_the_result_is_published_before_the_flag_that_says_it_is_complete():
 
 
 @pytest.mark.skipif(not hasattr(os, "getpriority"), reason="per-thread priorities are a Linux feature")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_worker_priority_is_public_and_survives_a_worker_restart():
     class Dies(Slow):
         die = True

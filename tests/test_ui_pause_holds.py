@@ -164,6 +164,7 @@ def test_pause_holds_after_a_layout_switch(board):
     assert_only_resume_resumes(driver)
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_pause_holds_after_the_prediction_worker_restarts(board):
     driver, app, service, speaker, predictor = board
     pause(driver)

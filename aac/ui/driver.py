@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from aac.ui.controller import is_resume
 from aac.ui.geometry import TileBox
+from aac.ui.wording import status_text
 
 FRAME_S = 1.0 / 60.0
 
@@ -38,9 +40,7 @@ class BoardDriver:
 
     def box(self, box_id: str | None) -> TileBox | None:
         """The tile with this id on the current page, or None."""
-        if box_id is None:
-            return None
-        return next((b for b in self.app.boxes if b.id == box_id), None)
+        return self.app.controller.box(box_id)
 
     def find(self, kind: str, **attrs: Any) -> TileBox | None:
         """The first tile of ``kind`` whose tile attributes equal ``attrs`` (None if absent)."""
@@ -58,7 +58,7 @@ class BoardDriver:
 
     def resume_tile(self) -> TileBox | None:
         """The tile that ends a pause (the pause tile turns into it)."""
-        return next((b for b in self.app.boxes if b.kind == "action" and b.tile.action in ("pause", "resume")), None)
+        return next((b for b in self.app.boxes if is_resume(b)), None)
 
     @property
     def text(self) -> str:
@@ -77,6 +77,11 @@ class BoardDriver:
         return bool(self.app.session.paused)
 
     @property
+    def last_spoken(self) -> str | None:
+        """The last message spoken (None before the first)."""
+        return self.app.controller.last_spoken
+
+    @property
     def activation_count(self) -> int:
         return len(self.app.activations)
 
@@ -86,8 +91,6 @@ class BoardDriver:
 
     def status_says_paused(self) -> bool:
         view = self.app.frame_view(self._now())
-        from aac.ui.wording import status_text
-
         return bool(view.paused) and status_text(view.language, "paused") in view.status
 
     def slot(self, box: TileBox) -> Any:
@@ -99,6 +102,14 @@ class BoardDriver:
         return bool(self.app.board.complete)
 
     # ------------------------------------------------------------------ acting
+    def reset_message(self, now: float) -> None:
+        """What a carer does between two tasks: clear the message and end a pause."""
+        self.app.controller.reset_message(now)
+
+    def activate(self, box: TileBox) -> None:
+        """Choose a tile without dwelling (a click)."""
+        self.app.activate_box(box.id, self._now())
+
     def _now(self) -> float:
         if self.clock is not None:
             return float(self.clock.now)
