@@ -25,7 +25,7 @@ synthesis).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -326,27 +326,7 @@ class BoardController:
 
     def targets(self) -> list[DwellTarget]:
         """Dwell targets for this frame (disabled: stale/blank predictions, display-only tiles)."""
-        paused = self.session.paused
-        cfg = self.dwell.config
-        out = []
-        for box in self.boxes:
-            kind = box.kind
-            if kind == TileKind.MESSAGE:
-                continue
-            enabled, dwell_s, while_paused = True, None, False
-            if kind in PREDICTION_KINDS:
-                enabled = self.slot_of(box).enabled
-            elif kind == TileKind.HISTORY:
-                enabled = bool(box.tile.value)
-            elif is_resume(box):
-                if paused:
-                    while_paused, dwell_s = True, cfg.resume_dwell_s
-                elif box.tile.action == Action.RESUME:
-                    enabled = False
-            elif kind == TileKind.ACTION and box.tile.action == Action.SETTINGS:
-                dwell_s = max(SETTINGS_DWELL_S, cfg.dwell_s * 2)
-            out.append(DwellTarget(box.id, box.norm, enabled=enabled, dwell_s=dwell_s, while_paused=while_paused))
-        return out
+        return dwell_targets(self.boxes, self.slot_of, self.session.paused, self.dwell.config)
 
     # ------------------------------------------------------------------ suggestions
     def _dwelling_prediction(self) -> tuple[str, int] | None:
@@ -443,25 +423,16 @@ class BoardController:
             else:
                 s.insert_chunk(slot.text, slot=tile.slot)
             return slot.text
-        if kind == TileKind.LETTER:
-            s.type_letter(tile.value)
-            return tile.value
-        if kind == TileKind.PUNCT:
-            s.punctuation(tile.value)
-            return tile.value
-        if kind == TileKind.PHRASE:
-            s.phrase(tile.value or tile.label)
-            return tile.value or tile.label
-        if kind == TileKind.PAGE:
-            s.switch_page(tile.target or "")
-            return tile.target or ""
-        if kind == TileKind.ACTION:
-            self._do_action(tile.action or "")
-            return tile.action or ""
-        if kind == TileKind.HISTORY:
-            self._respeak(tile.value)
-            return tile.value
-        return ""
+        handlers = {
+            TileKind.LETTER: (s.type_letter, tile.value), TileKind.PUNCT: (s.punctuation, tile.value),
+            TileKind.PHRASE: (s.phrase, tile.value or tile.label), TileKind.PAGE: (s.switch_page, tile.target or ""),
+            TileKind.ACTION: (self._do_action, tile.action or ""), TileKind.HISTORY: (self._respeak, tile.value),
+        }
+        if kind not in handlers:
+            return ""
+        handler, text = handlers[TileKind(kind)]
+        handler(text)
+        return text
 
     def _follow_page(self, box: TileBox, page_before: str) -> None:
         """Page tiles switch the page (the session already holds it); a selection on a page
@@ -579,19 +550,8 @@ class BoardController:
             self._go_to_page(HISTORY_PAGE)
 
     def _build_history_page(self) -> Page:
-        lang = self.language
         back = self._history_back or self.layout.home.name
-        items = self.history.items()[:HISTORY_TILES]
-        tiles = [
-            Tile(TileKind.MESSAGE, 0, 0, col_span=2),
-            Tile(TileKind.PAGE, 0, 2, label=board_text(lang, "back"), target=back),
-            Tile(TileKind.ACTION, 0, 3, action=Action.PAUSE, label=board_text(lang, "pause")),
-        ]
-        if not items:
-            tiles.append(Tile(TileKind.HISTORY, 1, 0, col_span=4, label=board_text(lang, "nothing_spoken")))
-        for i, text in enumerate(items):
-            tiles.append(Tile(TileKind.HISTORY, 1 + i, 0, col_span=4, label=text, value=text))
-        return Page(HISTORY_PAGE, 1 + max(1, len(items)), 4, tiles)
+        return history_page(self.history.items()[:HISTORY_TILES], back, self.language)
 
     # ------------------------------------------------------------------ pages and layouts
     def set_page(self, name: str) -> None:
@@ -672,16 +632,8 @@ class BoardController:
 
     def _rescan(self) -> None:
         """Give the switch scanner the rows of this page (only Resume while paused)."""
-        if self.scanner is None:
-            return
-        paused = self.session.paused
-        rows: dict[int, list[TileBox]] = {}
-        for b in self.boxes:
-            if b.kind == TileKind.MESSAGE or (paused and not is_resume(b)):
-                continue
-            rows.setdefault(int(b.tile.row), []).append(b)
-        grid: list[list[str | None]] = [[b.id for b in sorted(rows[r], key=lambda b: b.tile.col)] for r in sorted(rows)]
-        if grid:
+        grid = scan_rows(self.boxes, self.session.paused) if self.scanner is not None else []
+        if self.scanner is not None and grid:
             self.scanner.set_grid(grid)
 
     # ------------------------------------------------------------------ settings, calibration
@@ -734,20 +686,10 @@ class BoardController:
         self._update_tile_warning()
 
     def _update_tile_warning(self) -> None:
-        """Warn (status line) when this page's smallest tile is below what the person's measured
-        gaze accuracy can reliably hit; suggest the layout with larger tiles."""
-        self.tile_warning = self.tile_hint = ""
-        cal = self.calibration
-        sizes = [b.norm[2:] for b in self.boxes if b.kind != TileKind.MESSAGE]
-        if self.scanner is not None or not cal or not sizes:
-            return  # switch scanning: tile size does not depend on gaze accuracy
-        warning = tile_size_warning(cal, min(sz[0] for sz in sizes), min(sz[1] for sz in sizes))
-        if warning:
-            large = board_text(self.language, "large_layout")
-            self.tile_warning = f"{warning} Try the '{large}' layout."
-            acc = cal.get("accuracy_deg")
-            acc_txt = f" ({float(acc):.1f} deg)" if isinstance(acc, (int, float)) else ""
-            self.tile_hint = board_text(self.language, "small_tiles", accuracy=acc_txt, large=large)
+        """Warn (status line) when the tiles are small for the measured gaze accuracy (not with
+        switch scanning: there tile size does not depend on gaze accuracy)."""
+        scanning = self.scanner is not None
+        self.tile_warning, self.tile_hint = ("", "") if scanning else tile_size_hint(self.calibration, self.boxes, self.language)
 
     def say(self, message: str, seconds: float = SAY_S, now: float | None = None) -> None:
         """A transient status line (e.g. a tile this board cannot do yet) from ``now`` (default:
@@ -802,15 +744,81 @@ class BoardController:
             banner=[],  # layout problems go on the status strip: nothing covers a tile
             gaze=self.gaze_px if self.options.show_gaze_cursor else None,
             resume_dwell_s=self.dwell.config.resume_dwell_s,
-            highlight_ids=self._scan_highlight(),
+            highlight_ids=scan_highlight(self.scanner),
             language=self.language,
         )
 
-    def _scan_highlight(self) -> frozenset[str]:
-        if self.scanner is None:
-            return frozenset()
-        st = self.scanner.state
-        if st.mode == "tiles" and st.tile:
-            return frozenset([st.tile])
-        rows = self.scanner.rows
-        return frozenset(rows[st.row]) if 0 <= st.row < len(rows) else frozenset()
+
+def dwell_targets(boxes: Sequence[TileBox], slot_of: Callable[[TileBox], SlotContent], paused: bool,
+                  cfg: DwellConfig) -> list[DwellTarget]:
+    """The tiles the gaze can choose now: prediction tiles only with a fresh text, history tiles
+    with a message, only Resume (with its longer dwell) while paused, settings with a long dwell."""
+    out = []
+    for box in boxes:
+        kind = box.kind
+        if kind == TileKind.MESSAGE:
+            continue
+        enabled, dwell_s, while_paused = True, None, False
+        if kind in PREDICTION_KINDS:
+            enabled = slot_of(box).enabled
+        elif kind == TileKind.HISTORY:
+            enabled = bool(box.tile.value)
+        elif is_resume(box):
+            if paused:
+                while_paused, dwell_s = True, cfg.resume_dwell_s
+            elif box.tile.action == Action.RESUME:
+                enabled = False
+        elif kind == TileKind.ACTION and box.tile.action == Action.SETTINGS:
+            dwell_s = max(SETTINGS_DWELL_S, cfg.dwell_s * 2)
+        out.append(DwellTarget(box.id, box.norm, enabled=enabled, dwell_s=dwell_s, while_paused=while_paused))
+    return out
+
+
+def history_page(items: Sequence[str], back: str, language: str) -> Page:
+    """The spoken-message history as a page: Back, Pause, then one full-width tile per message."""
+    tiles = [
+        Tile(TileKind.MESSAGE, 0, 0, col_span=2),
+        Tile(TileKind.PAGE, 0, 2, label=board_text(language, "back"), target=back),
+        Tile(TileKind.ACTION, 0, 3, action=Action.PAUSE, label=board_text(language, "pause")),
+    ]
+    if not items:
+        tiles.append(Tile(TileKind.HISTORY, 1, 0, col_span=4, label=board_text(language, "nothing_spoken")))
+    for i, text in enumerate(items):
+        tiles.append(Tile(TileKind.HISTORY, 1 + i, 0, col_span=4, label=text, value=text))
+    return Page(HISTORY_PAGE, 1 + max(1, len(items)), 4, tiles)
+
+
+def tile_size_hint(calibration: dict[str, Any] | None, boxes: Sequence[TileBox], language: str) -> tuple[str, str]:
+    """(the warning sentence, its short status form) when this page's smallest tile is below what
+    the person's measured gaze accuracy can reliably hit; ("", "") when fine."""
+    sizes = [b.norm[2:] for b in boxes if b.kind != TileKind.MESSAGE]
+    if not calibration or not sizes:
+        return "", ""
+    warning = tile_size_warning(calibration, min(sz[0] for sz in sizes), min(sz[1] for sz in sizes))
+    if not warning:
+        return "", ""
+    large = board_text(language, "large_layout")
+    acc = calibration.get("accuracy_deg")
+    acc_txt = f" ({float(acc):.1f} deg)" if isinstance(acc, (int, float)) else ""
+    return f"{warning} Try the '{large}' layout.", board_text(language, "small_tiles", accuracy=acc_txt, large=large)
+
+
+def scan_rows(boxes: Sequence[TileBox], paused: bool) -> list[list[str | None]]:
+    """The switch scanner's rows for this page (only Resume while paused)."""
+    rows: dict[int, list[TileBox]] = {}
+    for b in boxes:
+        if b.kind == TileKind.MESSAGE or (paused and not is_resume(b)):
+            continue
+        rows.setdefault(int(b.tile.row), []).append(b)
+    return [[b.id for b in sorted(rows[r], key=lambda b: b.tile.col)] for r in sorted(rows)]
+
+
+def scan_highlight(scanner: RowColumnScanner | None) -> frozenset[str]:
+    """The highlighted row's tiles, or the highlighted tile, for the renderer."""
+    if scanner is None:
+        return frozenset()
+    st = scanner.state
+    if st.mode == "tiles" and st.tile:
+        return frozenset([st.tile])
+    rows = scanner.rows
+    return frozenset(rows[st.row]) if 0 <= st.row < len(rows) else frozenset()
