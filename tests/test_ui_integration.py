@@ -210,7 +210,8 @@ class SimClock:
 
 
 def gaze_app(tmp_path, pointer, clock, layout="default", size=(1280, 720), **kw):
-    from aac.gaze.source import FailoverSource, make_source
+    from aac.gaze.factory import make_source
+    from aac.gaze.source import FailoverSource
 
     profile = Profile.open(tmp_path / "profile")
     fo = FailoverSource([lambda: make_source("mouse", size, pointer=pointer, clock=clock)], clock=clock,
@@ -267,7 +268,8 @@ def test_small_tiles_for_the_measured_accuracy_show_a_warning(tmp_path):
 
 
 def test_calibrate_tile_calibrates_in_the_board_window_and_rebuilds_the_source(tmp_path):
-    from aac.gaze.source import FailoverSource, make_source
+    from aac.gaze.factory import make_source
+    from aac.gaze.source import FailoverSource
 
     clock = SimClock()
     holder: dict = {"run": None}

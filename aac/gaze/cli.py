@@ -67,7 +67,7 @@ def cmd_calibrate(args: argparse.Namespace, *, clock: Callable[[], float] = time
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame  # noqa: PLC0415
 
-    from aac.gaze.source import make_source  # noqa: PLC0415
+    from aac.gaze.factory import make_source  # noqa: PLC0415
     from aac.store.profile import ProfileError, resolve_profile  # noqa: PLC0415
 
     try:

@@ -61,12 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     lat.set_defaults(func=cmd_bench_latency)
     b.set_defaults(func=lambda a: (b.print_help(), 2)[1])
 
-    try:
-        from aac.predict import model_store
+    from aac.predict import model_store
 
-        model_store.register_model_commands(sub)
-    except ImportError:
-        pass
+    model_store.register_model_commands(sub)
 
 
 def _settings(args: argparse.Namespace) -> Any:

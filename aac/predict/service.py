@@ -61,8 +61,6 @@ def find_model_dir(explicit: Path | str | None = None, recipe: str | None = None
         from aac.predict import model_store
 
         return Path(model_store.model_dir(recipe_name=recipe) if recipe else model_store.model_dir())
-    except ImportError:
-        pass
     except Exception as exc:  # noqa: BLE001 - ModelMissing and friends: keep the message
         problem = str(exc)
     raise ModelNotFound(problem)

@@ -115,7 +115,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         prof = _open(arg, create=False)
     except ProfileError as exc:
         return _fail(str(exc))
-    state = profile_state(prof)
+    from aac.predict.learn import summary as learning_summary  # the CLI wires store and predictor
+
+    state = profile_state(prof, learning_summary)
     if args.json:
         print(json.dumps(state, ensure_ascii=False, sort_keys=True))
         return 0
