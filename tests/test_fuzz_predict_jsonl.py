@@ -12,7 +12,6 @@ the count is printed and appended to ``$AAC_FUZZ_REPORT``.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys

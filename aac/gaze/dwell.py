@@ -101,7 +101,7 @@ class DwellConfig:
     def from_settings(cls, settings: Any) -> DwellConfig:
         """Build from profile settings (``dwell_ms``, ``lock_on_ms``, ``cooldown_ms``,
         ``resume_dwell_ms``; missing ones keep the defaults)."""
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for ms_name, name in (
             ("dwell_ms", "dwell_s"),
             ("lock_on_ms", "lock_on_s"),

@@ -60,8 +60,6 @@ def apply_calibration(source: GazeSource, kind: str, calibration: Mapping[str, A
         return source
     if not calibration.get("mapping"):
         return source
-    from aac.gaze.calibration import mapping_from_result
-
     mapping = mapping_from_result(calibration)
     if mapping is None:
         return source

@@ -22,8 +22,7 @@ import math
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 from aac.gaze.sample import GazeSample
 

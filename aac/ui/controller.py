@@ -262,9 +262,9 @@ class BoardController:
         """One frame: input events, scanning, dwell over ``samples``, suggestions, the view."""
         self.take_inputs(events, now)
         if self.scanner is not None:
-            state = self.scanner.update(now)
-            if state.activated:
-                self.activate(state.activated, now)
+            scan = self.scanner.update(now)
+            if scan.activated:
+                self.activate(scan.activated, now)
         self._take_pending_layout()
         targets = self.targets()
         for sample in samples:
@@ -423,7 +423,7 @@ class BoardController:
             else:
                 s.insert_chunk(slot.text, slot=tile.slot)
             return slot.text
-        handlers = {
+        handlers: dict[TileKind, tuple[Callable[[str], object], str]] = {
             TileKind.LETTER: (s.type_letter, tile.value), TileKind.PUNCT: (s.punctuation, tile.value),
             TileKind.PHRASE: (s.phrase, tile.value or tile.label), TileKind.PAGE: (s.switch_page, tile.target or ""),
             TileKind.ACTION: (self._do_action, tile.action or ""), TileKind.HISTORY: (self._respeak, tile.value),

@@ -8,7 +8,6 @@ the :class:`~aac.ui.fonts.FontBook`, so a steady frame costs fills and blits onl
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 import pygame
 
