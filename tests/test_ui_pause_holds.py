@@ -71,8 +71,8 @@ def board(tmp_path):
     service = PredictionService(lambda: predictor, early_words=False, speculate=False)
     assert service.wait_ready(10)
     speaker = RecordingSpeaker()
-    app = BoardApp(profile, pygame.Surface((1280, 720)), layout_name="default", clock=clock,
-                   source=MouseSource(lambda: pointer[0], (1280, 720), clock=clock), service=service,
+    app = BoardApp(profile, pygame.Surface((800, 480)), layout_name="default", clock=clock,
+                   source=MouseSource(lambda: pointer[0], (800, 480), clock=clock), service=service,
                    speaker=speaker, source_name="mouse", handle_events=False)
     driver = BoardDriver(app, pointer, clock)
     driver.wait_for_suggestions()
@@ -103,7 +103,7 @@ def assert_nothing_fires(driver: BoardDriver, speaker: RecordingSpeaker) -> None
     for tile in tiles:
         if tile is None:
             continue
-        driver.dwell_on(tile, 3.0)
+        driver.dwell_on(tile, 2.0)
         assert driver.text == text, f"{tile.kind} fired while paused"
     assert speaker.spoken == spoken, "nothing spoken while paused"
     assert driver.activation_count == activations, "no tile fired while paused"
