@@ -32,7 +32,6 @@ from aac.gaze.calibration import (
 from aac.gaze.dwell import DwellConfig, DwellEngine, DwellTarget
 from aac.gaze.sample import GazeSample
 from aac.gaze.source import GazeSource
-from aac.ui import fonts as fonts_mod
 
 ANIM_S = 1.0  # the ring shrinks onto the dot
 HOLD_S = 1.0  # then the dot stays; samples come from here (after the saccade has landed)
@@ -302,7 +301,9 @@ def calibrate_on_screen(
     ``accept`` (then ``run.result()`` is the record for ``Profile.save_calibration``), ``cancel``,
     ``failed`` or ``timeout``.
     """
-    import pygame  # noqa: PLC0415
+    import pygame  # noqa: PLC0415 - the command line imports this module without a display
+
+    from aac.ui import fonts as fonts_mod  # noqa: PLC0415
 
     while True:  # unwrap failover / recording / correction wrappers: calibrate the raw device
         if getattr(source, "current", None) is not None:
