@@ -45,7 +45,7 @@ from aac.ui.geometry import TileBox, px_per_degree
 FRAME_S = 1.0 / 60.0
 SAMPLE_HZ = 60.0
 #: The board language's text rules (set by run_simulation; English until then): their
-#: ``words_of`` is DESIGN.md's normalisation, ``[a-z0-9']+`` for English.
+#: ``words_of`` is the normalisation of docs/ARCHITECTURE.md ("Keystroke savings"), ``[a-z0-9']+`` for English.
 _rules = TextRules.for_language(None)
 
 
@@ -67,7 +67,7 @@ def set_language(code: str | None) -> None:
 
 
 def norm_words(text: str) -> list[str]:
-    """DESIGN.md normalisation: lowercase, words are ``[a-z0-9']+`` (case/punctuation ignored)."""
+    """The normalisation of docs/ARCHITECTURE.md ("Keystroke savings"): lowercase, words are ``[a-z0-9']+`` (case/punctuation ignored)."""
     return _rules.words_of(text.replace("’", "'"))
 
 
