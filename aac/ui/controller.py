@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
+from pathlib import PurePath
 from typing import Any
 
 from aac.gaze.calibration import tile_size_warning
@@ -703,7 +704,10 @@ class BoardController:
         lang = self.language
         lines = []
         if self.layout_problems and now < self._banner_until:
-            lines.append(board_text(lang, "layout_banner", layout=self.layout.name, problem=self.layout_problems[0]))
+            problem = self.layout_problems[0]
+            file, sep, rest = problem.partition(":")
+            short = PurePath(file).name + sep + rest if sep else problem  # the file's name, not its folders
+            lines.append(board_text(lang, "layout_banner", layout=self.layout.name, problem=short))
         if self.gaze_lost:
             lines.append(status_text(lang, "gaze_lost"))
         if self.board.unavailable:
