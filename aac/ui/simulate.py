@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from aac.gaze.sample import GazeSample, from_tobii_dict
+from aac.kinds import CONTENT_KINDS, Action, TileKind
 from aac.predict.filters import TextRules
 from aac.ui.driver import BoardDriver
 from aac.ui.geometry import TileBox, px_per_degree
@@ -378,9 +379,7 @@ class SimulatedPerson:
             if changed and act.kind not in ("page",):
                 self.pending_undo = True
         else:
-            if act.kind in ("word", "ending", "chunk", "letter", "space", "punct", "phrase") or (
-                act.kind == "action" and act.text in ("space",)
-            ):
+            if act.kind in CONTENT_KINDS or (act.kind == TileKind.ACTION and act.text == Action.SPACE):
                 self.text_selections += 1
             if act.kind == "action" and act.text == "speak":
                 self.spoken = self.driver.last_spoken
