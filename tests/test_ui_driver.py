@@ -60,3 +60,44 @@ def test_a_simulation_can_run_without_writing_the_usage_log(tmp_path, fake_clock
     db = sqlite3.connect(profile.usage_db)
     assert db.execute("select count(*) from selections").fetchone()[0] == 0
     assert db.execute("select count(*) from sessions").fetchone()[0] == 0
+
+
+def test_a_layout_saved_while_the_board_runs_is_picked_up_within_a_second(tmp_path, fake_clock):
+    """A caregiver's editor saves the layout: the board shows it within a second, but never
+    moves the tiles under a dwell in progress; a broken save keeps the board and says so."""
+    import os
+
+    import pygame
+
+    from aac.gaze.mouse import MouseSource
+    from aac.paths import LAYOUTS_DIR
+    from aac.store.profile import Profile
+    from aac.ui.app import BoardApp
+    from aac.ui.driver import BoardDriver
+
+    pygame.display.init()
+    pygame.font.init()
+    path = tmp_path / "mine.toml"
+    original = (LAYOUTS_DIR / "default.toml").read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    pointer = [(0.0, 0.0)]
+    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((800, 480)), layout_name=str(path),
+                   clock=fake_clock, source=MouseSource(lambda: pointer[0], (800, 480), clock=fake_clock),
+                   source_name="mouse", handle_events=False)
+    try:
+        d = BoardDriver(app, pointer, fake_clock)
+        help_tile = d.tile("phrase", label="Help!")
+        d.dwell_on(help_tile, 0.6)  # a dwell in progress on that very tile
+        path.write_text(original.replace('label = "Help!"', 'label = "Help me!"'), encoding="utf-8")
+        os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+        d.run(1.2)  # the dwell completes meanwhile; the tiles did not move under it
+        assert d.activation_count == 1
+        d.look_away(0.3)
+        assert d.find("phrase", label="Help me!") is not None, "the saved layout is shown within a second"
+        path.write_text("[layout]\nname = 'x'\n[[page]]\nname = 'home'\nrows = 'many'\n", encoding="utf-8")
+        os.utime(path, ns=(path.stat().st_mtime_ns + 2 * 10**9,) * 2)
+        d.look_away(1.2)
+        assert d.find("phrase", label="Help me!") is not None, "a broken save keeps the board"
+        assert any("mine.toml" in line for line in d.status())
+    finally:
+        app.close()

@@ -29,6 +29,7 @@ from aac.ui.calibration_screen import calibrate_board
 from aac.ui.controller import BoardController, BoardOptions
 from aac.ui.history_file import HistoryFile
 from aac.ui.language_choice import effective_layout, effective_voice, language_code
+from aac.ui.layout_watch import LayoutWatcher
 from aac.ui.ports import DraftSink, GazePort, PredictionsPort, SpeakerPort, UsageSink, status_of
 from aac.ui.render import FrameView, Renderer
 from aac.ui.settings_screen import SettingsScreen
@@ -89,6 +90,7 @@ class BoardApp:
             gaze_filter=gaze_filter if gaze_filter is not None else OneEuroFilter.for_source(self.source_name or "tobii"),
             scanning=scanning, calibration=profile.calibration,
         )
+        self.layout_watch = LayoutWatcher(layout, clock())
         if self.usage_log is not None:
             cal = profile.calibration or {}
             self.usage_log.start_session(self.source_name, settings.dwell_ms, cal.get("accuracy_deg"),
@@ -140,6 +142,11 @@ class BoardApp:
             self.settings_screen.draw(self.surface)
             self.frame_ms.append((time.perf_counter() - start) * 1000.0)
             return
+        reloaded, problems = self.layout_watch.poll(now)
+        if reloaded is not None:
+            self.controller.reload_layout(reloaded)
+        elif problems:
+            self.controller.show_layout(self.controller.layout, problems, now)
         samples = self._poll_gaze()
         lost = bool(getattr(self.source, "lost", False))
         inputs += [fx.GazeLost(lost), self._predictions_in(), fx.PartsStatus(self._parts_status(lost))]
@@ -258,6 +265,7 @@ class BoardApp:
         """Show another layout now. A broken file keeps the current board (``last_good``) and
         shows its problems; returns True when the new layout is in use. Pause holds."""
         layout, problems = load_layout_or_default(name, last_good=self.controller.layout)
+        self.layout_watch.watch(layout, self.clock())
         return self.controller.show_layout(layout, [str(p) for p in problems], self.clock())
 
     def calibrate(self) -> str:
