@@ -35,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aac.kinds import EventKind
+
 #: Characters that end a sentence: the next word starts with a capital.
 SENTENCE_END = frozenset(".!?…‽。！？")
 #: Closing quotes/brackets that may follow the sentence end (``He said "hi." Then``).
@@ -60,25 +62,8 @@ ABBREVIATIONS = {
 #: Undo history length: enough for a long message, bounded so a day of use cannot grow it.
 MAX_UNDO = 500
 
-EVENT_KINDS = frozenset(
-    [
-        "word",
-        "ending",
-        "chunk",
-        "letter",
-        "space",
-        "punct",
-        "delete_letter",
-        "delete_word",
-        "undo",
-        "clear",
-        "speak",
-        "pause",
-        "resume",
-        "page",
-        "phrase",
-    ]
-)
+#: Every kind of event the session emits (the one list is :class:`aac.kinds.EventKind`).
+EVENT_KINDS = frozenset(k.value for k in EventKind)
 
 _QUOTES_BRACKETS = frozenset(CLOSERS + "\"'“‘«([{¿¡")
 _ENGLISH_I = re.compile(r"(?<![\w'’-])i(?=(?:['’](?:m|ll|ve|d)\b)|(?![\w'’-]))")

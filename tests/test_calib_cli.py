@@ -166,7 +166,8 @@ def test_calibrate_on_the_boards_window_unwraps_failover_and_keeps_pygame(tmp_pa
     """The board's "calibrate" tile: its own window, its running FailoverSource(mouse)."""
     from aac.gaze.calibration import ScreenGeometry, load_pattern
     from aac.gaze.cli import calibrate_on_screen
-    from aac.gaze.source import FailoverSource, make_source
+    from aac.gaze.factory import make_source
+    from aac.gaze.source import FailoverSource
 
     pygame.display.init()
     pygame.font.init()

@@ -2,7 +2,7 @@
 
 One real subprocess gets a few hundred lines: binary junk, invalid UTF-8, a 2 MB line, wrong
 types, random JSON, unicode and control characters, learn requests and a few real prediction
-requests mixed in. The contract (DESIGN.md): exactly one JSON line out per request line, in order,
+requests mixed in. The contract (docs/ARCHITECTURE.md): exactly one JSON line out per request line, in order,
 flushed; a malformed line gets ``{"error": ...}`` and the process keeps running. Lines that are
 blank after decoding are not requests (the CLI skips them) and get no answer.
 The cases are generated from a fixed seed (the process is expensive to start, so it is fed once);
@@ -12,7 +12,6 @@ the count is printed and appended to ``$AAC_FUZZ_REPORT``.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys

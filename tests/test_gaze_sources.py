@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from aac.gaze.sample import GazeSample, to_tobii_dict
-from aac.gaze.source import FailoverSource, NullSource, SourceError, make_source
+from aac.gaze.factory import make_source
+from aac.gaze.source import FailoverSource, NullSource, SourceError
 from aac.gaze.replay import RecordingSource, ReplaySource, TraceError, TraceRecorder, load_trace
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -345,7 +346,7 @@ def test_failover_skips_sources_that_cannot_start():
 
 def test_stored_calibration_is_applied_only_to_its_source(tobii):
     from aac.gaze.calibration import PolyRidge
-    from aac.gaze.source import CorrectedSource
+    from aac.gaze.factory import CorrectedSource
 
     # a correction that shifts x by +0.1
     raw = [(0.1, 0.1), (0.9, 0.1), (0.5, 0.5), (0.1, 0.9), (0.9, 0.9)]

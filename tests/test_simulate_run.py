@@ -106,7 +106,7 @@ def test_russian_sentences_are_typed_word_by_word(tmp_path):
         assert norm_words("Позови маму, пожалуйста!") == ["позови", "маму", "пожалуйста"]
     finally:
         set_language("en")
-    assert norm_words("Позови маму") == []  # English rules (DESIGN.md) are back
+    assert norm_words("Позови маму") == []  # English rules (docs/ARCHITECTURE.md) are back
 
     text = tmp_path / "ru.txt"
     text.write_text("Я хочу пить.\n", encoding="utf-8")

@@ -173,7 +173,7 @@ def test_switch_scanning_selects_with_one_switch(tmp_path):
     pygame.font.init()
     clock = Clock()
     profile = Profile.open(tmp_path / "p")
-    from aac.gaze.source import make_source
+    from aac.gaze.factory import make_source
 
     app = BoardApp(profile, pygame.Surface((1280, 720)), layout_name="default", clock=clock,
                    source=make_source("scan", (1280, 720)), source_name="scan", handle_events=False)

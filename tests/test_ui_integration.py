@@ -179,7 +179,7 @@ def test_switching_to_a_broken_layout_keeps_the_current_board(tmp_path):
         assert not app.switch_layout(str(broken))
         assert app.layout is before  # still the person's own (Russian) board, not "default"
         assert app.layout_problems
-        assert any("problems" in line for line in app.frame_view(100.0).banner)
+        assert any("broken.toml" in line for line in app.frame_view(100.0).status)
         assert app.switch_layout("large")
         assert app.layout.name != before.name
     finally:
@@ -210,7 +210,8 @@ class SimClock:
 
 
 def gaze_app(tmp_path, pointer, clock, layout="default", size=(1280, 720), **kw):
-    from aac.gaze.source import FailoverSource, make_source
+    from aac.gaze.factory import make_source
+    from aac.gaze.source import FailoverSource
 
     profile = Profile.open(tmp_path / "profile")
     fo = FailoverSource([lambda: make_source("mouse", size, pointer=pointer, clock=clock)], clock=clock,
@@ -231,20 +232,21 @@ def test_lost_gaze_cancels_the_dwell_and_says_so(tmp_path):
         for _ in range(40):  # ~0.66 s of a 1 s dwell
             clock.t += 1 / 60
             app.step(clock.t)
-        assert app._dwell_id == box.id and app._dwell_progress > 0.1
+        view = app.frame_view(clock.t)
+        assert view.dwell_id == box.id and view.dwell_progress > 0.1
         where[0] = None  # the tracker loses the eyes
         for _ in range(60):
             clock.t += 1 / 60
             app.step(clock.t)
-        assert app.source.lost and app.gaze_lost
-        assert app._dwell_progress == 0.0
+        assert app.source.lost and app.controller.gaze_lost
+        assert app.frame_view(clock.t).dwell_progress == 0.0
         assert any("cannot see your eyes" in line for line in app.status_lines(clock.t))
         where[0] = box.center  # eyes back on the same tile: the old dwell does not complete
         for _ in range(20):
             clock.t += 1 / 60
             app.step(clock.t)
-        assert not app.gaze_lost
-        assert app._dwell_progress < 0.34  # did not resume the interrupted dwell
+        assert not app.controller.gaze_lost
+        assert app.frame_view(clock.t).dwell_progress < 0.34  # did not resume the interrupted dwell
         assert not [a for a in app.activations if a.box_id == box.id]
     finally:
         app.close()
@@ -259,14 +261,15 @@ def test_small_tiles_for_the_measured_accuracy_show_a_warning(tmp_path):
     app = BoardApp(profile, pygame.Surface((1280, 720)), layout_name="default", clock=lambda: 100.0,
                    handle_events=False)
     try:
-        assert "large" in app.tile_warning and "4.0 degrees" in app.tile_warning
-        assert app.tile_hint in app.status_lines(100.0) and "'large'" in app.tile_hint
+        assert "large" in app.controller.tile_warning and "4.0 degrees" in app.controller.tile_warning
+        assert app.controller.tile_hint in app.status_lines(100.0) and "'large'" in app.controller.tile_hint
     finally:
         app.close()
 
 
 def test_calibrate_tile_calibrates_in_the_board_window_and_rebuilds_the_source(tmp_path):
-    from aac.gaze.source import FailoverSource, make_source
+    from aac.gaze.factory import make_source
+    from aac.gaze.source import FailoverSource
 
     clock = SimClock()
     holder: dict = {"run": None}
@@ -294,7 +297,7 @@ def test_calibrate_tile_calibrates_in_the_board_window_and_rebuilds_the_source(t
     try:
         first_source = app.source
         app.calibrate_options = {"pattern": "5-point", "frame_hook": hook, "realtime": False, "auto_accept": True}
-        app._do_action("calibrate")
+        app.calibrate()
         assert app.profile.calibration is not None
         assert built and built[0]["accuracy_deg"] == app.profile.calibration["accuracy_deg"]
         assert app.source is not first_source
@@ -361,7 +364,7 @@ def test_history_tile_shows_spoken_messages_and_one_selection_says_one_again(tmp
             app.set_page(app.layout.home.name)
             tap(app, "action", action="speak")
         assert speaker.spoken == ["Hello", "Yes"]
-        app._do_action("history")
+        app.controller.open_history()
         assert app.page_name == "__history__"
         tiles = [b for b in app.boxes if b.kind == "history"]
         assert [b.tile.label for b in tiles] == ["Yes", "Hello"]  # newest first
@@ -379,7 +382,7 @@ def test_history_tile_shows_spoken_messages_and_one_selection_says_one_again(tmp
 
 
 def test_history_is_kept_in_the_profile_only_with_text_logging(tmp_path):
-    from aac.ui.app import HISTORY_FILE
+    from aac.ui.history_file import HISTORY_FILE
 
     app, _ = speech_app(tmp_path, text_logging=True)
     try:
@@ -392,7 +395,7 @@ def test_history_is_kept_in_the_profile_only_with_text_logging(tmp_path):
     assert path.is_file() and (path.stat().st_mode & 0o777) == 0o600
     app, _ = speech_app(tmp_path)  # same profile, text logging still on
     try:
-        assert app.history.items() == ["Water"]
+        assert app.controller.history.items() == ["Water"]
         app.profile.set("text_logging", False)
         app.apply_settings()
         assert not path.exists()  # turned off: the message text leaves the disk
@@ -400,7 +403,7 @@ def test_history_is_kept_in_the_profile_only_with_text_logging(tmp_path):
         app.close()
     app, _ = speech_app(tmp_path)
     try:
-        assert app.history.items() == []
+        assert app.controller.history.items() == []
     finally:
         app.close()
 
@@ -519,7 +522,7 @@ def test_predictions_off_status_is_in_the_boards_language(tmp_path):
         app = make_app(tmp_path / layout, layout=layout)
         try:
             assert app.service is None
-            app._take_suggestions()
+            app.step(100.0)
             lines = app.status_lines(100.0)
             assert lines and lines[0].startswith(expected), lines
         finally:

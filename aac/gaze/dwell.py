@@ -101,7 +101,7 @@ class DwellConfig:
     def from_settings(cls, settings: Any) -> DwellConfig:
         """Build from profile settings (``dwell_ms``, ``lock_on_ms``, ``cooldown_ms``,
         ``resume_dwell_ms``; missing ones keep the defaults)."""
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for ms_name, name in (
             ("dwell_ms", "dwell_s"),
             ("lock_on_ms", "lock_on_s"),
@@ -217,6 +217,12 @@ class DwellEngine:
             None,
             self._state.phase if self._state.phase == "lost" else "idle",
         )
+
+    def reconfigure(self, config: DwellConfig) -> None:
+        """New timings (a settings change, adaptive dwell) for the same engine: pause, the
+        dwell in progress and the look-away re-arm are kept (a fresh engine would start
+        unpaused under a paused board)."""
+        self.config = config
 
     def set_paused(self, paused: bool) -> None:
         """While paused only ``while_paused`` targets can be dwelt on (and fire)."""

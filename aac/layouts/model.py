@@ -10,34 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Tile kinds a layout may use, in the order the README documents them.
-TILE_KINDS: tuple[str, ...] = (
-    "word",
-    "ending",
-    "chunk",
-    "letter",
-    "punct",
-    "phrase",
-    "action",
-    "page",
-    "message",
-)
+from aac.kinds import ACTIONS as KIND_ACTIONS
+from aac.layouts.colour import contrast_ratio
+from aac.kinds import LAYOUT_TILE_KINDS
 
-#: Actions an ``action`` tile may trigger (names match ``Session`` methods / board commands).
-ACTIONS: tuple[str, ...] = (
-    "speak",
-    "delete_letter",
-    "delete_word",
-    "undo",
-    "clear",
-    "pause",
-    "resume",
-    "space",
-    "stop_speech",
-    "settings",
-    "history",
-    "calibrate",
-)
+#: Tile kinds a layout may use and actions an ``action`` tile may trigger: the one list in
+#: :mod:`aac.kinds` (re-exported here for the loader and the OBF importer).
+TILE_KINDS: tuple[str, ...] = LAYOUT_TILE_KINDS
+ACTIONS: tuple[str, ...] = KIND_ACTIONS
 
 #: Prediction slots the board fills: 5 words (0-4) and 3 sentence endings (0-2).
 WORD_SLOTS = 5
@@ -88,8 +68,6 @@ class Theme:
         Needed because caregivers and imported boards set their own tile colours (often light
         pastels) while the theme's text may be yellow or white.
         """
-        from .themes import contrast_ratio
-
         try:
             if contrast_ratio(self.tile_text, fill) >= 4.5:
                 return self.tile_text

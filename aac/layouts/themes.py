@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import fields, replace
 
+from .colour import contrast_ratio
 from .model import Theme
+
+__all__ = ["THEMES", "DEFAULT_THEME", "contrast_ratio", "get_theme", "theme_names", "with_overrides"]
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -87,19 +90,3 @@ def get_theme(name: str) -> Theme:
 def with_overrides(base: Theme, overrides: dict[str, str], name: str | None = None) -> Theme:
     """``base`` with some colours replaced (values already validated as ``#rrggbb``)."""
     return replace(base, name=name or base.name, **{k: v.lower() for k, v in overrides.items()})
-
-
-def _luminance(colour: str) -> float:
-    channels = []
-    for i in (1, 3, 5):
-        c = int(colour[i : i + 2], 16) / 255.0
-        channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
-    r, g, b = channels
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(a: str, b: str) -> float:
-    """WCAG contrast ratio between two ``#rrggbb`` colours (1..21)."""
-    la, lb = _luminance(a), _luminance(b)
-    hi, lo = max(la, lb), min(la, lb)
-    return (hi + 0.05) / (lo + 0.05)

@@ -1,4 +1,4 @@
-"""Benchmarks that print figures: keystroke savings (DESIGN.md rules) and latency/RSS.
+"""Benchmarks that print figures: keystroke savings (docs/ARCHITECTURE.md rules) and latency/RSS.
 
 Keystroke savings, ideal user, normalized text (lowercase, words ``[a-z0-9']+``). At each step the
 user sees the words, endings (and chunks, when enabled) for (context, typed prefix) and:

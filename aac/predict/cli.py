@@ -1,6 +1,6 @@
 """`aac predict --jsonl`, `aac bench ks`, `aac bench latency` (and `aac model ...` from the model store).
 
-The JSONL contract (DESIGN.md) is relied on by other tools; keep it stable:
+The JSONL contract (docs/ARCHITECTURE.md) is relied on by other tools; keep it stable:
   {"context": "...", "prefix": "..."} -> {"words": [...5], "endings": [...3], "previews": {...}, "chunks": [...]}
   {"learn": "sentence"}               -> {"ok": true}
   anything else                       -> {"error": "..."}   (and the process keeps running)
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     b = sub.add_parser("bench", help="prediction benchmarks (keystroke savings, latency)")
     bsub = b.add_subparsers(dest="bench", metavar="BENCH")
-    ks = bsub.add_parser("ks", help="keystroke-savings simulation (DESIGN.md rules)")
+    ks = bsub.add_parser("ks", help="keystroke-savings simulation (docs/ARCHITECTURE.md rules)")
     ks.add_argument("--corpus", default=None, help="one sentence per line (default: ../shared/data/aac_dev.txt)")
     ks.add_argument("--limit", type=int, default=None, help="first N sentences only")
     ks.add_argument("--skip", type=int, default=0, help="skip the first N sentences (e.g. hold out the lines used for tuning)")
@@ -61,12 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     lat.set_defaults(func=cmd_bench_latency)
     b.set_defaults(func=lambda a: (b.print_help(), 2)[1])
 
-    try:
-        from aac.predict import model_store
+    from aac.predict import model_store
 
-        model_store.register_model_commands(sub)
-    except ImportError:
-        pass
+    model_store.register_model_commands(sub)
 
 
 def _settings(args: argparse.Namespace) -> Any:

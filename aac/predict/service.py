@@ -61,8 +61,6 @@ def find_model_dir(explicit: Path | str | None = None, recipe: str | None = None
         from aac.predict import model_store
 
         return Path(model_store.model_dir(recipe_name=recipe) if recipe else model_store.model_dir())
-    except ImportError:
-        pass
     except Exception as exc:  # noqa: BLE001 - ModelMissing and friends: keep the message
         problem = str(exc)
     raise ModelNotFound(problem)
@@ -122,8 +120,25 @@ class PredictionService:
         #: (context, prefix, with previews, seconds since start) of each publication, newest last
         self.published: deque[tuple[str, str, bool, float]] = deque(maxlen=200)
         self.restarts = 0  # worker threads restarted after dying (tests, status)
+        #: Niceness added to every worker thread (see set_worker_priority); 0 = unchanged.
+        self._worker_nice = 0
+        self._niced: set[int] = set()
         self._thread = threading.Thread(target=self._main, name="prediction", daemon=True)
         self._thread.start()
+
+    def set_worker_priority(self, nice: int) -> bool:
+        """Run the worker (now, and any worker restarted later) ``nice`` steps below normal, so
+        the model's threads yield the CPU to the frame loop. Returns False where the system
+        cannot (no per-thread priorities): nothing else changes."""
+        self._worker_nice = int(nice)
+        return self._lower_worker(self._thread.native_id)
+
+    def _lower_worker(self, native_id: int | None) -> bool:
+        with self._cv:  # once per thread, whichever of the caller and the worker gets here first
+            if native_id is None or native_id in self._niced:
+                return False
+            self._niced.add(native_id)
+        return _lower_priority(native_id, self._worker_nice)
 
     # --- caller side (any thread, never blocks on the model) -----------------------------
     def request(self, context: str, prefix: str) -> None:
@@ -205,6 +220,8 @@ class PredictionService:
         return self._closed or (p is not None and p[2] != seq)
 
     def _main(self) -> None:
+        if self._worker_nice:
+            self._lower_worker(threading.get_native_id())
         if self.predictor is None:
             try:
                 self.predictor = self._factory()
@@ -280,8 +297,12 @@ class PredictionService:
                     self._pending = None
 
     def _publish(self, sug: Suggestions, complete: bool = True) -> None:
-        self._latest_complete = complete
+        # The result first, then the flag that vouches for it: a waiter that sees "complete"
+        # must never pair it with the previous (words-only) result (issue 14).
+        if not complete:
+            self._latest_complete = False
         self._latest = sug
+        self._latest_complete = complete
         self.published.append((sug.context, sug.prefix, bool(sug.previews), time.monotonic() - self.started_at))
         if self.first_result_s is None:
             self.first_result_s = time.monotonic() - self.started_at
@@ -294,6 +315,18 @@ class PredictionService:
                 self.predictor.learn(item)
         except Exception as exc:  # noqa: BLE001
             log.warning("learning failed: %s", exc)
+
+
+def _lower_priority(native_id: int | None, nice: int) -> bool:
+    """Raise one thread's nice value by ``nice`` (Linux priorities are per thread; raising
+    needs no privileges; threads it creates later, e.g. ONNX Runtime's pool, inherit it)."""
+    if not native_id or nice <= 0 or not hasattr(os, "setpriority"):
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, native_id, min(19, os.getpriority(os.PRIO_PROCESS, native_id) + nice))
+        return True
+    except OSError:
+        return False
 
 
 def create_service(profile_dir: Path | None, settings: Any = None, model_dir: Path | str | None = None, previews: bool = True) -> PredictionService:

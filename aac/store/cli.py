@@ -130,7 +130,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         prof = _open(arg, create=False)
     except ProfileError as exc:
         return _fail(str(exc))
-    state = profile_state(prof)
+    from aac.predict.learn import summary as learning_summary  # the CLI wires store and predictor
+
+    state = profile_state(prof, learning_summary)
     from aac.speech.bank import VoiceBank  # the person's recorded messages (issue 17)
 
     state["recordings"] = VoiceBank(prof.dir).summary()

@@ -24,7 +24,7 @@ from typing import Any
 
 from aac import paths
 from aac.fileio import atomic_write_json, ensure_private_dir
-from aac.store import draft as draft_mod
+import aac.store.draft as draft_mod
 from aac.store.jsonfile import read_json
 from aac.store.settings import Settings, load_settings, parse_cli_value, save_settings
 

@@ -155,7 +155,7 @@ GAZE_SOURCES = ("mouse", "tobii", "titta", "webcam", "scan")
 
 
 def _gaze_spec_ok(spec: str) -> bool:
-    """``kind[:arg]`` as aac.gaze.source.make_source reads it (e.g. ``tobii:SERIAL``, ``webcam:1``)."""
+    """``kind[:arg]`` as aac.gaze.factory.make_source reads it (e.g. ``tobii:SERIAL``, ``webcam:1``)."""
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower()
     return kind in GAZE_SOURCES or (kind == "replay" and bool(arg.strip()))

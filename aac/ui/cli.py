@@ -126,7 +126,8 @@ def _make_source(spec: str, size: tuple[int, int], settings, record: str | None,
     same kind of source (webcam regression, mouse/replay correction)."""
     import pygame
 
-    from aac.gaze.source import FailoverSource, SourceError, make_source
+    from aac.gaze.factory import make_source
+    from aac.gaze.source import FailoverSource, SourceError
 
     pointer = pygame.mouse.get_pos
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-#: Physical screen assumed when nothing better is known (DESIGN.md: 52 cm wide at 60 cm).
+#: Physical screen assumed when nothing better is known (docs/ARCHITECTURE.md, "The simulated person": 52 cm wide at 60 cm).
 SCREEN_WIDTH_CM = 52.0
 VIEW_DISTANCE_CM = 60.0
 #: Smallest tile edge the board accepts at all (pixels); gaze accuracy usually asks for more.

@@ -7,17 +7,14 @@ the :class:`~aac.ui.fonts.FontBook`, so a steady frame costs fills and blits onl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import pygame
 
-from aac.ui.board_state import SlotContent
 from aac.ui.fonts import FontBook
 from aac.ui.geometry import TileBox
 from aac.ui.surface_cache import SurfaceCache
+from aac.ui.view import FrameView
 from aac.ui.wording import status_text
 
 #: Upper bound for cached tile images (a full 1920x1080 board is ~8 MB of tiles).
@@ -64,31 +61,6 @@ def rgb(colour: str | tuple) -> RGB:
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
     return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
-
-
-@dataclass
-class FrameView:
-    """Everything one frame shows (built by the app each frame)."""
-
-    boxes: Sequence[TileBox]
-    theme: Any  # aac.layouts Theme
-    font_scale: float
-    slots: dict[str, SlotContent]  # box id -> prediction slot content (word/ending/chunk tiles)
-    message: str
-    dwell_id: str | None = None
-    dwell_progress: float = 0.0
-    flash_id: str | None = None
-    flash_age: float = 1.0
-    paused: bool = False
-    resume_ids: frozenset[str] = frozenset()
-    disabled_ids: frozenset[str] = frozenset()
-    preview_word: str | None = None
-    status: list[str] = field(default_factory=list)
-    banner: list[str] = field(default_factory=list)
-    gaze: tuple[float, float] | None = None
-    resume_dwell_s: float = 2.0
-    highlight_ids: frozenset[str] = frozenset()  # switch scanning: the highlighted row or tile
-    language: str = "en"  # the board's own words (aac.ui.wording)
 
 
 class Renderer:

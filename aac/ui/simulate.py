@@ -38,13 +38,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aac.gaze.sample import GazeSample, from_tobii_dict
+from aac.kinds import CONTENT_KINDS, Action, TileKind
 from aac.predict.filters import TextRules
+from aac.ui.driver import BoardDriver
 from aac.ui.geometry import TileBox, px_per_degree
 
 FRAME_S = 1.0 / 60.0
 SAMPLE_HZ = 60.0
 #: The board language's text rules (set by run_simulation; English until then): their
-#: ``words_of`` is DESIGN.md's normalisation, ``[a-z0-9']+`` for English.
+#: ``words_of`` is the normalisation of docs/ARCHITECTURE.md ("Keystroke savings"), ``[a-z0-9']+`` for English.
 _rules = TextRules.for_language(None)
 
 
@@ -66,7 +68,7 @@ def set_language(code: str | None) -> None:
 
 
 def norm_words(text: str) -> list[str]:
-    """DESIGN.md normalisation: lowercase, words are ``[a-z0-9']+`` (case/punctuation ignored)."""
+    """The normalisation of docs/ARCHITECTURE.md ("Keystroke savings"): lowercase, words are ``[a-z0-9']+`` (case/punctuation ignored)."""
     return _rules.words_of(text.replace("’", "'"))
 
 
@@ -204,6 +206,8 @@ class SimulatedPerson:
 
     def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0) -> None:
         self.app = app
+        #: The public way to read the board (tiles, what they show): no private attributes.
+        self.driver = BoardDriver(app)
         self.rng = rng
         self.wait_limit_s = wait_limit_s
         self.target = ""
@@ -242,7 +246,7 @@ class SimulatedPerson:
 
     # -------------------------------------------------------------- gaze geometry
     def box(self, box_id: str | None) -> TileBox | None:
-        return self.app._box_by_id.get(box_id) if box_id else None
+        return self.driver.box(box_id)
 
     def look_at(self, point: tuple[float, float], now: float) -> None:
         current = self.gaze_point(now)
@@ -375,12 +379,10 @@ class SimulatedPerson:
             if changed and act.kind not in ("page",):
                 self.pending_undo = True
         else:
-            if act.kind in ("word", "ending", "chunk", "letter", "space", "punct", "phrase") or (
-                act.kind == "action" and act.text in ("space",)
-            ):
+            if act.kind in CONTENT_KINDS or (act.kind == TileKind.ACTION and act.text == Action.SPACE):
                 self.text_selections += 1
             if act.kind == "action" and act.text == "speak":
-                self.spoken = self.app.last_spoken
+                self.spoken = self.driver.last_spoken
                 self.done = True
         now = act.t
         # Look at the message to check the result (this also re-arms the tile).
@@ -422,7 +424,7 @@ class SimulatedPerson:
     def decide(self, now: float) -> None:
         app = self.app
         if app.session.paused:
-            box = next((b for b in app.boxes if app._is_resume(b)), None)
+            box = self.driver.resume_tile()
             return self.select(box, "resume", now)
         if self.pending_undo or not self.consistent():
             self.pending_undo = False
@@ -678,12 +680,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
                       f"| {sentence!r} -> {spoken!r}", flush=True)
             if not person.done:
                 # Timed out: clear the board for the next sentence (as a carer would).
-                app.session.clear()
-                app.session.drain_events()
-                if app.session.paused:
-                    app.session.resume()
-                    app.dwell.set_paused(False)
-                    app.session.drain_events()
+                BoardDriver(app).reset_message(clock.now)
     finally:
         app.close()
         pygame.display.quit()

@@ -33,3 +33,37 @@ def status_text(language: str, key: str, **values: str) -> str:
     """A board status line in the board's language (falls back to English)."""
     table = STATUS_TEXT.get(language, STATUS_TEXT["en"])
     return table.get(key, STATUS_TEXT["en"][key]).format(**values)
+
+
+#: The board's own tile labels and status sentences beyond the status words above (the history
+#: page, layout problems, small tiles), per language; English when a pack has none.
+BOARD_TEXT = {
+    "en": {
+        "back": "Back",
+        "pause": "Pause",
+        "nothing_spoken": "Nothing spoken yet",
+        "layout_banner": "Layout file problem (showing {layout}): {problem}",
+        "layout_problems": "Layout problems ({count}): using {layout}",
+        "small_tiles": "Tiles are small for your gaze accuracy{accuracy}: try the '{large}' layout",
+        "large_layout": "large",
+        "no_page": "No page named {name!r} in this layout",
+        "not_available": "{action} is not available on this board yet",
+    },
+    "ru": {
+        "back": "Назад",
+        "pause": "Пауза",
+        "nothing_spoken": "Пока ничего не сказано",
+        "layout_banner": "Ошибка в файле раскладки (показана {layout}): {problem}",
+        "layout_problems": "Ошибки раскладки ({count}): показана {layout}",
+        "small_tiles": "Плитки малы для точности взгляда{accuracy}: попробуйте раскладку '{large}'",
+        "large_layout": "ru-large",
+        "no_page": "В раскладке нет страницы {name!r}",
+        "not_available": "{action}: на этой доске пока недоступно",
+    },
+}
+
+
+def board_text(language: str, key: str, **values: object) -> str:
+    """One of the board's own labels or sentences in the board's language (English fallback)."""
+    table = BOARD_TEXT.get(language, BOARD_TEXT["en"])
+    return table.get(key, BOARD_TEXT["en"][key]).format(**values)

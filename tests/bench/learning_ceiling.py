@@ -3,7 +3,7 @@
     python tests/bench/learning_ceiling.py [--corpus FILE] [--limit N] [--cache FILE]
 
 Why: issue 7 asks learning to add 5 KS points over the model alone. This script measures what
-the person's own past sentences can possibly give on the corpus, with the DESIGN.md simulation
+the person's own past sentences can possibly give on the corpus, with the docs/ARCHITECTURE.md simulation
 (``aac.predict.bench.simulate_sentence``) on the model's cached answers (``learning_curve.py``'s
 cache, built with the real model on first use). Each oracle *knows the sentence being typed* and
 only uses what the person said before it, so each is an upper bound no honest learner can pass:

@@ -2,7 +2,7 @@
 
     python tests/bench/learning_curve.py [--corpus FILE] [--limit N] [--cache FILE] [--block 100]
 
-Runs the DESIGN.md ideal-user simulation (``aac.predict.bench.simulate_sentence``) three times
+Runs the docs/ARCHITECTURE.md ideal-user simulation (``aac.predict.bench.simulate_sentence``) three times
 on the same lines with the real predictor (``aac.predict.suggest.Predictor``, real ONNX model):
 
 * ``static``: no learner (the model alone);

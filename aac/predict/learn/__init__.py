@@ -1,7 +1,7 @@
 """Learning from the person: their own words and sentences, and a per-person reranker.
 
-See ``learner.py`` for how the prediction engine uses it and what is stored, DESIGN.md section 3
-("Learning") and issue 7 for why.
+See ``learner.py`` for how the prediction engine uses it and what is stored, and
+docs/ARCHITECTURE.md ("Learning") for why.
 """
 
 from __future__ import annotations
@@ -14,17 +14,10 @@ from .learner import Learner, to_epoch
 __all__ = ["Learner", "summary", "to_epoch"]
 
 
-def summary(profile_dir: Path | str) -> dict[str, Any]:
+def summary(profile_dir: Path | str, enabled: bool = True) -> dict[str, Any]:
     """What is learned for a profile, as counts only (used by ``aac profile show``).
 
-    ``enabled`` reflects the profile's ``learning_enabled`` setting when it can be read.
+    ``enabled`` is the profile's ``learning_enabled`` setting; the caller (the CLI, which knows
+    both the store and the predictor) passes it, so this package never imports the store.
     """
-    enabled = True
-    try:
-        from aac.store.settings import load_settings
-
-        settings, _ = load_settings(Path(profile_dir) / "settings.json")
-        enabled = bool(getattr(settings, "learning_enabled", True))
-    except Exception:  # noqa: BLE001 - the summary must work without the store module
-        pass
     return Learner.open(profile_dir, enabled=enabled).summary()

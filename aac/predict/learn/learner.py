@@ -47,7 +47,7 @@ from typing import Any, Callable
 from aac.fileio import ensure_private_dir
 from aac.predict.types import Candidate
 
-from . import persistence
+import aac.predict.learn.persistence as persistence
 from .features import FEATURES, MISSING_LOGPROB, Scored, score_endings, score_words, word_trust
 from .reranker import Example, KindRanker
 from .vocabulary import Vocabulary, context_keys, split_sentences, word_key, words_of

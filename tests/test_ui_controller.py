@@ -1,0 +1,120 @@
+"""The board controller on its own: plain values in, plain values out (no pygame, no threads,
+no model), with the clock passed in. Covers the hooks other parts plug into: a layout reload
+waits for the dwell to end, adaptive dwell keeps the pause, effects are typed values."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from aac.gaze.dwell import DwellConfig
+from aac.gaze.sample import GazeSample
+from aac.layouts.loader import load_layout
+from aac.predict.types import Suggestions
+from aac.ui import effects as fx
+from aac.ui.controller import BoardController, BoardOptions
+
+SIZE = (1280, 720)
+
+
+class Rig:
+    def __init__(self, **options) -> None:
+        self.now = 10.0
+        self.layout = load_layout("default")
+        self.c = BoardController(self.layout, BoardOptions(dwell=DwellConfig(), **options), SIZE, now=self.now)
+        self.effects: list = self.c.drain_effects()
+
+    def tile(self, kind, **attrs):
+        return next(b for b in self.c.boxes if b.kind == kind and all(getattr(b.tile, k) == v for k, v in attrs.items()))
+
+    def gaze(self, box, seconds: float, events=()):
+        """Look at ``box`` (normalised centre) for ``seconds`` at 60 Hz, one sample per frame."""
+        x, y, w, h = box.norm
+        for i in range(round(seconds * 60)):
+            self.now += 1 / 60
+            evs = list(events) if i == 0 else []
+            _view, eff = self.c.step(self.now, [GazeSample(self.now, x + w / 2, y + h / 2, True)], evs)
+            self.effects += eff
+
+    def of(self, kind):
+        return [e for e in self.effects if isinstance(e, kind)]
+
+
+def test_the_controller_needs_no_pygame_and_no_threads():
+    code = ("import sys, threading; import aac.ui.controller, aac.ui.effects, aac.ui.view; "
+            "print('pygame' in sys.modules, threading.active_count())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         cwd=str(Path(__file__).resolve().parents[1]))
+    assert out.stdout.split() == ["False", "1"]
+
+
+def test_a_phrase_dwell_types_it_and_says_what_must_happen_as_values():
+    r = Rig(click_sound=True)
+    phrase = r.tile("phrase")
+    r.gaze(phrase, 1.5)
+    assert r.c.session.text.strip() == phrase.tile.value.strip()
+    assert r.of(fx.Click) and r.of(fx.SaveDraft)[-1].text == r.c.session.text
+    sel = r.of(fx.LogSelection)
+    assert [s.kind for s in sel] == ["phrase"] and sel[0].tile_id == phrase.id
+    assert r.of(fx.Activated)[0].activation.box_id == phrase.id
+    assert r.of(fx.RequestPredictions)[-1] == fx.RequestPredictions(*r.c.session.context_and_prefix())
+
+
+def test_speak_emits_speak_learn_and_log_message():
+    r = Rig()
+    r.c.session.restore("I need water")
+    r.gaze(r.tile("action", action="speak"), 1.5)
+    assert r.of(fx.Speak) == [fx.Speak("I need water")]
+    assert r.of(fx.Learn) == [fx.Learn("I need water")]
+    assert r.of(fx.LogMessage)[0].text == "I need water"
+    assert r.c.session.text == ""
+
+
+def test_pause_holds_through_adaptive_dwell_and_a_settings_change():
+    r = Rig()
+    pause = r.tile("action", action="pause")
+    r.gaze(pause, 1.5)
+    assert r.c.paused and r.c.dwell.paused
+    r.c.set_dwell_time(600, "adaptive")
+    r.c.apply_options(BoardOptions(dwell=DwellConfig(dwell_s=0.8), theme="dark"), r.now)
+    effects = r.c.drain_effects()
+    assert fx.DwellTimeChanged(600, "adaptive") in effects and fx.DwellTimeChanged(800, "settings") in effects
+    assert r.c.paused and r.c.dwell.paused, "a new dwell time never unpauses"
+    r.gaze(r.tile("phrase"), 3.0)
+    assert r.c.session.text == ""
+    r.gaze(r.tile("page", target="keyboard"), 3.0)
+    assert r.c.page_name == "home"
+    r.gaze(pause, 2.5)  # the resume tile, same place, longer dwell
+    assert not r.c.paused and not r.c.dwell.paused
+
+
+def test_a_reloaded_layout_waits_until_the_dwell_ends():
+    r = Rig()
+    phrase = r.tile("phrase")
+    r.gaze(phrase, 0.5)  # lock-on and part of the dwell
+    assert r.c.dwell_state.phase == "dwell"
+    new = load_layout("large")
+    r.c.reload_layout(new)
+    r.gaze(phrase, 0.1)
+    assert r.c.layout is r.layout, "tiles never move under a dwell in progress"
+    r.gaze(phrase, 1.0)  # the dwell completes; the next idle frame takes the new layout
+    r.gaze(r.tile("message"), 0.3)
+    assert r.c.layout is new
+    assert r.c.page_name == "home"  # the new layout has a page of the same name
+
+
+def test_suggestions_fill_the_word_tiles_and_a_held_result_waits_for_the_dwell():
+    r = Rig()
+    ctx = r.c.session.context_and_prefix()
+    first = Suggestions(*ctx, ["I", "the", "please", "can", "what"], ["I am hungry.", "I need help.", "Thank you."])
+    r.c.take_inputs([fx.PredictionsIn(first)], r.now)
+    r.gaze(r.tile("message"), 0.1, events=[fx.PredictionsIn(first)])
+    word = r.tile("word", slot=0)
+    assert r.c.slot_of(word).text == "I" and r.c.slot_of(word).enabled
+    r.gaze(word, 0.5)
+    other = Suggestions(*ctx, ["Hello", "the", "please", "can", "what"], ["I am hungry."])
+    r.gaze(word, 0.1, events=[fx.PredictionsIn(other)])
+    assert r.c.slot_of(word).text == "I", "the word under the dwell does not change"
+    r.gaze(word, 1.0)
+    assert r.c.session.text == "I "
