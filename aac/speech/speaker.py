@@ -29,6 +29,7 @@ from pathlib import Path
 
 from aac.fileio import atomic_write_bytes, ensure_private_dir
 from aac.paths import cache_dir
+from aac.speech.history_audio import HistoryAudio
 from aac.speech.playback import Playback, Player, probe_player, wav_duration
 from aac.speech.pyttsx3_worker import (
     WorkerClient,
@@ -51,6 +52,11 @@ class Speaker(ABC):
         ``recording``), resolved off the UI thread. If it cannot be played the text is synthesised
         and ``status`` says why.
         """
+
+    def replay(self, text: str, recording: Path | str | None = None) -> None:
+        """Say a history entry again: its recording, else the audio kept of it when the person's
+        settings keep history audio (aac/speech/history_audio.py), else a new synthesis."""
+        self.speak(text, recording=recording)
 
     @abstractmethod
     def stop(self) -> None:
@@ -193,6 +199,8 @@ class _Job:
     attempts: int = 0  # failures on the current piece
     cancelled: bool = False
     playback: Playback | None = field(default=None, repr=False)
+    replay: bool = False  # a history entry said again: its kept audio is played if there is one
+    heard: list[Path] = field(default_factory=list)  # played pieces, kept for the history audio
 
 
 @dataclass
@@ -208,6 +216,7 @@ class SpokenRecord:
     pieces: int = 0
     recording: Path | None = None  # set when the person's recording was played (usage log: "recorded message")
     engines: tuple[str, ...] = ()  # engines that spoke it, e.g. ("piper",) or ("piper", "espeak")
+    history_audio: Path | None = None  # where its audio was kept (keep_history_audio on), or replayed from
 
 
 class WorkerSpeaker(Speaker):
@@ -239,6 +248,7 @@ class WorkerSpeaker(Speaker):
         keep_audio: bool = False,
         warm_timeout: float = 60.0,
         bank: object | None = None,
+        history_audio: HistoryAudio | None = None,
     ):
         self._voice = voice
         #: Keep last-spoken.wav after close()? Only when the user asked for it (``aac speak``
@@ -272,6 +282,10 @@ class WorkerSpeaker(Speaker):
         self.warm_timeout = warm_timeout
         #: The profile's VoiceBank (aac/speech/bank.py): resolves recording names given to speak().
         self.bank = bank
+        #: The profile's kept history audio (aac/speech/history_audio.py; ``keep=0`` when the
+        #: setting is off: the speaker then empties it when it starts). None: the speaker does not
+        #: know the profile and keeps nothing.
+        self.history_audio = history_audio
         self.worker = WorkerClient()
         self._thread = threading.Thread(target=self._run, daemon=True, name="speech-supervisor")
         self._thread.start()
@@ -290,6 +304,20 @@ class WorkerSpeaker(Speaker):
                 self._cancel_all_locked()
             # split (and the recording checked) later, off the UI thread
             self._queue.append(_Job(text, next(self._seq), time.monotonic(), recording=rec))
+            self._lock.notify_all()
+
+    def replay(self, text: str, recording: Path | str | None = None) -> None:
+        """A history entry said again; the kept audio is looked up off the UI thread."""
+        text = " ".join(text.split())
+        if not text and not recording:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            if self.interrupt:
+                self._cancel_all_locked()
+            rec = recording if isinstance(recording, Path) else (str(recording) if recording else None)
+            self._queue.append(_Job(text, next(self._seq), time.monotonic(), recording=rec, replay=True))
             self._lock.notify_all()
 
     def play_recording(self, recording: Path | str, text: str = "") -> None:
@@ -428,6 +456,11 @@ class WorkerSpeaker(Speaker):
             remove_stale_audio(self.out_dir)
         except OSError as exc:
             self._set_status(f"speech: cannot create {self.out_dir}: {exc}")
+        if self.history_audio is not None:
+            try:
+                self.history_audio.prune()  # setting off: what earlier sessions kept goes now
+            except OSError as exc:
+                self._set_status(f"speech: cannot tidy the kept history audio: {exc}")
         try:
             self.worker.start()
         except (WorkerError, OSError) as exc:
@@ -518,6 +551,10 @@ class WorkerSpeaker(Speaker):
         """Speak one message piece by piece: synthesise piece i+1 while piece i plays."""
         self._sweep(job.seq)
         self._play_error = ""
+        if job.replay and job.recording is None and self.history_audio is not None:
+            kept = self.history_audio.find(job.text)
+            if kept is not None:
+                job.recording = kept
         if job.recording is not None and self._play_recording(job):
             return
         if job.voice is None:
@@ -591,7 +628,9 @@ class WorkerSpeaker(Speaker):
             if first_audio is None:
                 first_audio = time.monotonic() - job.queued_at
             result = self._play_piece(job, wav, piece_s)
-            if result == "played":
+            if result == "played" and self._keeping_history():
+                job.heard.append(wav)  # joined into the history audio when the message ends
+            elif result == "played":
                 _unlink(wav)
             elif result in ("no-audio", "failed"):
                 unplayed.append(wav)
@@ -638,9 +677,34 @@ class WorkerSpeaker(Speaker):
             self._set_status(f"audio playback failed: {self._play_error}")
         elif result == "played":
             self._set_status(self._config_status)
+        from_history = self.history_audio is not None and rec.parent == self.history_audio.dir
+        if from_history and result == "played":
+            try:
+                self.history_audio.touch(job.text)
+            except OSError:
+                pass
         self._finish(job, SpokenRecord(job.text, None, duration, result, detail, first_audio, 1,
-                                       recording=rec, engines=("recording",)))
+                                       recording=None if from_history else rec,
+                                       engines=("history-audio" if from_history else "recording",),
+                                       history_audio=rec if from_history else None))
         return True
+
+    def _keeping_history(self) -> bool:
+        return self.history_audio is not None and self.history_audio.enabled
+
+    def _keep_history(self, job: _Job, complete: bool) -> Path | None:
+        """Store the played pieces of a fully spoken message as its history audio (supervisor
+        thread), then delete the pieces; a cut-off message keeps nothing."""
+        kept = None
+        if complete and job.heard and self.history_audio is not None:
+            try:
+                kept = self.history_audio.store(job.text, job.heard, join_wavs)
+            except (OSError, EOFError, wave.Error) as exc:
+                self._set_status(f"speech: the message's audio could not be kept: {exc}")
+        for w in job.heard:
+            _unlink(w)
+        job.heard.clear()
+        return kept
 
     def _wrap_up(self, job: _Job, duration: float, warning: str, failures: list[str], unplayed: list[Path],
                  first_audio: float | None, engines: tuple[str, ...] = ()) -> None:
@@ -648,13 +712,15 @@ class WorkerSpeaker(Speaker):
         if unplayed:
             kept = self._kept_path()
             try:
-                _join_wavs(unplayed, kept)
+                join_wavs(unplayed, kept)
             except (OSError, EOFError, wave.Error) as exc:
                 failures.append(f"cannot keep the audio: {exc}")
                 kept = None
             for w in unplayed:
                 _unlink(w)
-        if job.cancelled or (self._closed and job.index < len(job.chunks)):
+        cut = job.cancelled or (self._closed and job.index < len(job.chunks))
+        history = self._keep_history(job, complete=not cut and not failures and not unplayed)
+        if cut:
             outcome, detail = "cancelled", ""
         elif failures:
             outcome, detail = "failed", failures[-1]
@@ -674,7 +740,7 @@ class WorkerSpeaker(Speaker):
             elif not fell_back:  # a fallback note stays up for the message it concerned
                 self._set_status(warning or self._config_status)
         self._finish(job, SpokenRecord(job.text, kept, duration, outcome, detail, first_audio, len(job.chunks),
-                                       engines=engines))
+                                       engines=engines, history_audio=history))
 
     def _play_piece(self, job: _Job, wav: Path, duration: float) -> str:
         """Play one piece; returns played | no-audio | failed | cancelled."""
@@ -755,7 +821,7 @@ def remove_stale_audio(out_dir: Path) -> list[Path]:
     return removed
 
 
-def _join_wavs(parts: Sequence[Path], dest: Path) -> None:
+def join_wavs(parts: Sequence[Path], dest: Path) -> None:
     """Concatenate 16-bit WAV files into ``dest`` (atomically, mode 0600).
 
     Pieces of one message may come from two engines (the natural voice fell back to espeak-ng
@@ -791,12 +857,22 @@ def _unlink(path: Path) -> None:
         pass
 
 
-def make_speaker(voice_name: str, interrupt: bool = False, **kwargs) -> Speaker:
+def make_speaker(voice_name: str, interrupt: bool = False, profile_dir: Path | str | None = None,
+                 keep_history_audio: bool = False, **kwargs) -> Speaker:
     """The board's speaker for a voice profile; never raises.
 
     A broken or missing profile falls back to ``en-default`` (then a built-in voice) and the
     problem is shown in ``status``; an engine that cannot start shows in ``status`` too.
+    ``profile_dir``: the person's profile, for their recorded messages (``bank``) and, when
+    ``keep_history_audio`` (the setting) is on, the kept audio of the last messages; when it is
+    off the speaker empties ``<profile>/history-audio/`` as it starts.
     """
+    if profile_dir is not None:
+        from aac.speech.bank import VoiceBank
+        from aac.speech.history_audio import KEEP
+
+        kwargs.setdefault("bank", VoiceBank(profile_dir))
+        kwargs.setdefault("history_audio", HistoryAudio(profile_dir, keep=KEEP if keep_history_audio else 0))
     try:
         voice, problems = load_voice_or_default(voice_name)
         status = ""
