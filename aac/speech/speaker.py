@@ -141,10 +141,36 @@ FIRST_CHUNK = 240
 
 #: A first sentence at least this long is cut at its first comma when ``first_clause`` is set.
 FIRST_CLAUSE_MIN = 30
+#: A first piece of at least this many words (still without a comma) is cut before its first
+#: clause-opening word when ``first_clause`` is set; 8 words are ~2.2 s of Piper speech (217 wpm),
+#: about 0.22 s of CPU (tests/bench/speech_engines.py), the point where the first sound of a longer
+#: sentence no longer starts within 300 ms on the shared 2 cores.
+FIRST_PHRASE_MIN_WORDS = 8
+#: Words that open a clause of their own (subordinators, "but", relatives): a listener hears a
+#: phrase break before them, so a join there cuts no phrase. Not "and"/"or"/"that"/"so", which just
+#: as often join two nouns ("tea and biscuits") or sit inside a phrase ("that book", "so tired").
+CLAUSE_OPENERS = frozenset({
+    "because", "when", "while", "if", "unless", "until", "before", "after", "although", "though",
+    "since", "but", "which", "who", "whose", "where", "whenever", "whereas",
+})
+#: The cut leaves at least this many words on each side (a one-word piece sounds clipped).
+FIRST_PHRASE_MIN_SIDE = 3
+
+
+def first_phrase_cut(sentence: str) -> tuple[str, str] | None:
+    """``sentence`` cut before its first clause opener, or None: "I would like to go out when
+    the sun comes out" -> ("I would like to go out,", "when the sun comes out")."""
+    words = sentence.split(" ")
+    if len(words) < FIRST_PHRASE_MIN_WORDS or any(w.endswith(",") for w in words[:-1]):
+        return None
+    for i in range(FIRST_PHRASE_MIN_SIDE, len(words) - FIRST_PHRASE_MIN_SIDE + 1):
+        if words[i].lower().strip("\"'“”‘’(") in CLAUSE_OPENERS and words[i - 1][-1:].isalnum():
+            return " ".join(words[:i]) + ",", " ".join(words[i:])
+    return None
 
 
 def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST_CHUNK,
-                     first_clause: bool = False) -> list[str]:
+                     first_clause: bool = False, first_phrase: bool | None = None) -> list[str]:
     """Cut a message into pieces at sentence ends: the first sentence alone, then sentences grouped
     up to ``max_len`` characters (a sentence longer than that is cut at a comma or space).
 
@@ -152,7 +178,10 @@ def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST
     is a piece of its own. Piper needs about 0.1 s of CPU per second of speech (measured by
     tests/bench/speech_engines.py; 0.4 s of wall time on the loaded 2-core machine), so the first
     sound waits for the whole first piece; a comma is a pause in speech anyway, so the join between
-    the pieces falls where a listener expects a break.
+    the pieces falls where a listener expects a break. ``first_phrase`` (default: as
+    ``first_clause``): a long first piece without a comma is cut before its first clause opener
+    (:func:`first_phrase_cut`; the head ends in a comma so the voice pauses there as a speaker
+    would, never mid-phrase).
 
     Why: the first sentence is heard after a few milliseconds of synthesis instead of after the
     whole message, the worker's CPU bursts stay short, and a worker restart resumes at the piece it
@@ -177,6 +206,10 @@ def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST
         head, comma, tail = sentences[0].partition(", ")
         if comma and tail and len(sentences[0]) >= FIRST_CLAUSE_MIN and len(head.split()) >= 2:
             sentences[0:1] = [head + ",", tail]
+    if first_clause if first_phrase is None else first_phrase:
+        cut = first_phrase_cut(sentences[0])
+        if cut is not None:
+            sentences[0:1] = list(cut)
     pieces = [sentences[0]]
     for sentence in sentences[1:]:
         if len(pieces) > 1 and len(pieces[-1]) + 1 + len(sentence) <= max_len:
@@ -286,6 +319,9 @@ class WorkerSpeaker(Speaker):
         #: setting is off: the speaker then empties it when it starts). None: the speaker does not
         #: know the profile and keeps nothing.
         self.history_audio = history_audio
+        #: Cut a long first sentence before its first clause opener (natural voice; see
+        #: split_for_speech); off only to measure what it gains (tests/bench/speech_engines.py).
+        self.first_phrase = True
         self.worker = WorkerClient()
         self._thread = threading.Thread(target=self._run, daemon=True, name="speech-supervisor")
         self._thread.start()
@@ -562,7 +598,8 @@ class WorkerSpeaker(Speaker):
                 self._warm(self._active_voice)  # after a worker restart
             job.voice = self._active_voice
         if not job.chunks:
-            job.chunks = split_for_speech(job.text, first_clause=job.voice.natural)
+            job.chunks = split_for_speech(job.text, first_clause=job.voice.natural,
+                                          first_phrase=job.voice.natural and self.first_phrase)
         pending: tuple[int, int] | None = None  # (piece index, request id) already sent
         duration, warning, failures, first_audio = 0.0, "", [], None
         engines: list[str] = []
