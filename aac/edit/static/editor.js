@@ -292,7 +292,14 @@ function renderPhrases() {
     l.disabled = v.disabled = !S.editable;
     l.onchange = () => edit({ fn: () => { page().tiles[i].label = l.value; } });
     v.onchange = () => edit({ fn: () => { page().tiles[i].value = v.value; } });
-    li.appendChild(l); li.appendChild(v); list.appendChild(li);
+    li.appendChild(l); li.appendChild(v);
+    if (t.recording) {
+      const r = S.recordings.find((x) => x.name === t.recording);
+      const note = document.createElement("small"); note.className = "hint";
+      note.textContent = r ? `plays the recording “${r.phrase}” (${Number(r.duration).toFixed(1)} s)` : `recording “${t.recording}” is not in this profile: the words are spoken`;
+      li.appendChild(note);
+    }
+    list.appendChild(li);
   });
 }
 function renderSettings() {
@@ -370,6 +377,7 @@ function normaliseDraft(d) {
   for (const k of Object.keys(d)) if (d[k] === "" || d[k] === undefined) delete d[k];
   if (["phrase", "letter", "punct"].includes(d.kind) && !d.value && d.label) d.value = d.label;
   if (d.kind === "action" && !d.action) d.action = "speak";
+  if (d.kind !== "phrase") delete d.recording;
   if (d.kind === "page" && !d.target) d.target = S.data.pages[0].name;
   if (["word", "ending", "chunk"].includes(d.kind) && d.slot === undefined) d.slot = 0;
 }
