@@ -31,9 +31,10 @@ FOLDER = "history-audio"
 
 
 def text_key(text: str) -> str:
-    """The key of a message: its words with spacing, case and final punctuation ignored (as
-    :class:`aac.speech.history.SpeechHistory` treats a message said again), hashed."""
-    norm = " ".join(text.split()).casefold().rstrip(".!?…")
+    """The key of a message: its words with spacing and case ignored, exactly as
+    :class:`aac.speech.history.SpeechHistory` tells a message said again, hashed ("Hello." and
+    "Hello?" are two entries there, and sound different, so they are two here too)."""
+    norm = " ".join(text.split()).casefold()
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
 
 
