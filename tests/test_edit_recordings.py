@@ -120,6 +120,10 @@ def test_no_token_changes_nothing_and_names_are_never_paths(editor, speech_wav):
         status, res = upload(editor, speech_wav, "Hello there", token=token)
         assert status == 403 and "token" in res["error"]
         assert call(editor, "/api/recordings", token=token)[0] == 403
+    body, ctype = multipart("take.wav", speech_wav, {"phrase": "Hello there"})
+    status, res = call(editor, "/api/recordings/upload", raw=body, content_type=ctype,
+                       headers={"Origin": "http://evil.example"})  # another web page, even with the token
+    assert status == 403 and "another web page" in res["error"]
     assert bank(editor).list() == []
     status, res = upload(editor, speech_wav, "Hello there", filename="../../../../tmp/evil.wav")
     assert status == 200 and res["recording"]["name"] == "hello-there"
