@@ -236,6 +236,11 @@ def test_recorded_message_attached_to_a_phrase_tile_by_clicks(editor, browser, t
     page.click("#saveBtn")
     expect(page.locator("#status")).to_contain_text("saved anna.toml", timeout=20000)
     assert not errors
+    page.set_viewport_size({"width": 800, "height": 1000})  # a tablet: the recording row still fits
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    page.locator("#recordingsPanel").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "editor-recording-800px.png"))
 
     from aac.cli import main
     from aac.layouts.loader import load_layout, user_layouts_dir
