@@ -143,8 +143,8 @@ FIRST_CHUNK = 240
 FIRST_CLAUSE_MIN = 30
 #: A first piece of at least this many words (still without a comma) is cut before its first
 #: clause-opening word when ``first_clause`` is set; 8 words are ~2.2 s of Piper speech (217 wpm),
-#: about 0.22 s of CPU (tests/bench/speech_engines.py), the point where the first sound of a longer
-#: sentence no longer starts within 300 ms on the shared 2 cores.
+#: about 0.22 s of CPU (tests/bench/speech_engines.py: CPU-time RTF 0.105), the length above which
+#: the first sound cannot start within 300 ms even on an idle 2-core machine.
 FIRST_PHRASE_MIN_WORDS = 8
 #: Words that open a clause of their own (subordinators, "but", relatives): a listener hears a
 #: phrase break before them, so a join there cuts no phrase. Not "and"/"or"/"that"/"so", which just
