@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -172,3 +171,81 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
 
     board = pygame.image.load(str(shots / "board-after-edit-home.png"))
     assert board.get_size() == (1280, 720)
+
+
+def test_recorded_message_attached_to_a_phrase_tile_by_clicks(editor, browser, tmp_path):
+    """The person's own voice from the editor: a bad file is refused at the field, a real recording
+    (espeak-ng speech standing in for the person's) is uploaded from the tile, played, and another
+    one from the bank is attached instead; saved, the layout passes the check."""
+    shots = Path(os.environ["AAC_SCREENSHOT_DIR"]) if os.environ.get("AAC_SCREENSHOT_DIR") else tmp_path
+    from playwright.sync_api import expect
+
+    from aac.speech.bank import VoiceBank
+    from aac.speech.synth import synthesize_to_wav
+
+    take = tmp_path / "yes.wav"
+    synthesize_to_wav("Yes.", "en-espeak", take)
+    hello = tmp_path / "hello.wav"
+    synthesize_to_wav("Hello, it is so good to see you.", "en-espeak", hello)
+    VoiceBank(editor.editor.profile.dir).import_file(hello, "Hello, it is so good to see you.")  # banked earlier
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not a recording\n" * 50)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(editor.url)
+    page.wait_for_selector("#grid .tile")
+    expect(page.locator("#recList")).to_contain_text("Hello, it is so good to see you.")
+    page.click("#copyBtn")
+    page.fill("#nameInput", "anna")
+    page.click("#nameOk")
+    expect(page.locator("#status")).to_contain_text("You can edit it now", timeout=20000)
+
+    page.get_by_role("button", name=re.compile(r"^phrase tile: Yes, ")).click()
+    expect(page.locator("#rowRecording")).to_be_visible()
+    with page.expect_file_chooser() as chooser:
+        page.click("#tRecFile")
+    chooser.value.set_files(str(bad))
+    expect(page.locator("#tRecMsg")).to_contain_text("not a sound file that can be read", timeout=20000)
+    with page.expect_file_chooser() as chooser:
+        page.click("#tRecFile")
+    chooser.value.set_files(str(take))
+    expect(page.locator("#status")).to_contain_text("attached to this tile", timeout=20000)
+    assert page.input_value("#tRec") == "yes"
+    expect(page.locator("#recList li")).to_have_count(2)
+    page.click("#tRecPlay")
+    page.wait_for_selector("#recAudio[src^='blob:']", state="attached")
+    assert page.get_attribute("#recAudio", "data-name") == "yes"
+    expect(page.locator("#tRecMsg")).to_contain_text("“yes”")  # "Playing “yes”." (or ready, if no sound)
+    duration = page.evaluate("new Promise((ok) => { const a = document.getElementById('recAudio');"
+                             " if (a.readyState >= 1) ok(a.duration); else a.onloadedmetadata = () => ok(a.duration); })")
+    assert 0.3 < duration < 3  # the browser decoded the served WAV
+    page.locator("#tilePanel").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "editor-recording-1280x800.png"), full_page=True)
+
+    # the "No" tile gets the banked greeting instead (chosen from the list), then is detached again
+    page.get_by_role("button", name=re.compile(r"^phrase tile: No, ")).click()
+    page.select_option("#tRec", "hello-it-is-so-good-to-see-you")
+    page.click("#tRecDetach")
+    assert page.input_value("#tRec") == ""
+    page.click("#undoBtn")  # attach it again
+    page.get_by_role("button", name=re.compile(r"^phrase tile: No, ")).click()
+    assert page.input_value("#tRec") == "hello-it-is-so-good-to-see-you"
+    expect(page.locator("#problems")).to_have_text("", timeout=20000)
+    page.click("#saveBtn")
+    expect(page.locator("#status")).to_contain_text("saved anna.toml", timeout=20000)
+    assert not errors
+    page.set_viewport_size({"width": 800, "height": 1000})  # a tablet: the recording row still fits
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    page.locator("#recordingsPanel").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "editor-recording-800px.png"))
+
+    from aac.cli import main
+    from aac.layouts.loader import load_layout, user_layouts_dir
+
+    assert main(["layout", "check", "anna"]) == 0
+    layout = load_layout(user_layouts_dir() / "anna.toml")
+    got = {t.label: t.recording for t in layout.home.tiles if t.kind == "phrase" and t.recording}
+    assert got == {"Yes": "yes", "No": "hello-it-is-so-good-to-see-you"}

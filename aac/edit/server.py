@@ -17,6 +17,7 @@ editor, a text editor) is refused with a message instead of overwriting.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
 import secrets
@@ -33,15 +34,30 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from aac.fileio import atomic_write_bytes
-from aac.layouts.loader import list_layouts, load_layout, parse_layout_text, user_layouts_dir
-from aac.layouts.media import MAX_PICTURE_BYTES, MediaError, media_dir_for, normalise_picture, picture_name
+from aac.layouts.loader import (
+    list_layouts,
+    load_layout,
+    parse_layout_text,
+    user_layouts_dir,
+)
+from aac.layouts.media import (
+    MAX_PICTURE_BYTES,
+    MediaError,
+    media_dir_for,
+    normalise_picture,
+    picture_name,
+)
 from aac.layouts.model import LayoutError, LayoutProblem
 
 from .toml_edit import apply_edits, editor_data, file_hash, plain_toml, same_layout
 
 STATIC = Path(__file__).parent / "static"
 #: Settings the editor shows (the rest stay in ``aac profile set``).
-EDITOR_SETTINGS = ("dwell_ms", "lock_on_ms", "voice", "theme", "language", "text_logging", "profanity_filter", "layout")
+EDITOR_SETTINGS = ("dwell_ms", "lock_on_ms", "voice", "theme", "language", "text_logging", "profanity_filter", "layout",
+                   "keep_history_audio")
+#: Largest recording upload: a 2-minute message (the bank's longest, aac/speech/bank.py MAX_SECONDS)
+#: as 48 kHz stereo 16-bit WAV is 23 MB.
+MAX_RECORDING_UPLOAD = 30_000_000
 MAX_JSON_BYTES = 2_000_000
 LAYOUT_NAME = re.compile(r"^[\w-]{1,60}$")
 _PROBLEM_KEY = re.compile(r"^page\[(?P<page>[^\]]+)\](?:\.tile\[(?P<tile>\d+)\])?(?:\.(?P<field>[\w.]+))?$")
@@ -85,6 +101,7 @@ class EditorApp:
         self.token = token or secrets.token_urlsafe(24)
         self.port = 0
         self._lock = threading.Lock()  # one save at a time (two tabs of the same editor)
+        self._bank_lock = asyncio.Lock()  # one recording import/removal at a time (held across awaits)
         self.app = Starlette(routes=[
             Route("/", self.index),
             Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
@@ -100,6 +117,10 @@ class EditorApp:
             Route("/api/settings", self.api(self.settings), methods=["POST"]),
             Route("/api/speak", self.api(self.speak), methods=["POST"]),
             Route("/api/export", self.api(self.export)),
+            Route("/api/recordings", self.api(self.recordings)),
+            Route("/api/recordings/upload", self.api(self.upload_recording), methods=["POST"]),
+            Route("/api/recordings/remove", self.api(self.remove_recording), methods=["POST"]),
+            Route("/api/recording", self.api(self.recording_audio)),
         ])
 
     # ------------------------------------------------------------------ guard
@@ -349,6 +370,105 @@ class EditorApp:
             data = out.read_bytes()
         return Response(data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{path.stem}.obz"', "Cache-Control": "no-store"})
+
+    # ------------------------------------------------------------------ recorded messages
+    def bank(self) -> Any:
+        from aac.speech.bank import VoiceBank
+
+        return VoiceBank(self.profile.dir)
+
+    def _bank_list(self) -> list[dict[str, Any]]:
+        from aac.speech.bank import BankError
+
+        try:
+            recs = self.bank().list()
+        except BankError as exc:
+            raise EditorError(f"the recordings cannot be read: {exc}", 500) from None
+        return [{"name": r.name, "phrase": r.phrase, "duration": r.duration, "warnings": r.warnings} for r in recs]
+
+    async def recordings(self, request: Request) -> Response:
+        """The person's recorded messages (aac/speech/bank.py): name, words, length."""
+        return JSONResponse({"recordings": self._bank_list()})
+
+    async def upload_recording(self, request: Request) -> Response:
+        """A recording for a phrase: checked and stored by the bank exactly as `aac voices bank
+        import` does (format by content, length, silence, clipping; 0600 in the profile). The
+        uploaded file name is never a path: the file is read from a private temporary folder under a
+        fixed name and stored under a name made from the phrase."""
+        from starlette.concurrency import run_in_threadpool
+
+        from aac.speech.bank import BankError, name_for
+
+        data, filename, fields = await self.read_upload(request, MAX_RECORDING_UPLOAD)
+        phrase = " ".join(str(fields.get("phrase") or "").split())[:300]
+        if not phrase:
+            raise EditorError("say which words the recording says (the tile's message is empty)", field="recording")
+        bank = self.bank()
+        async with self._bank_lock:
+            taken = {r["name"] for r in self._bank_list()}
+            base = name_for(phrase)[:36].strip("-") or "rec"
+            name = base
+            n = 2
+            while name in taken:  # a second take of the same words is kept beside the first, never over it
+                name, n = f"{base}-{n}", n + 1
+            shown = re.sub(r"[^\w .()-]", "_", Path(filename.replace("\\", "/")).name)[:80] or "upload"
+            with tempfile.TemporaryDirectory(prefix="aac-rec-") as tmp:
+                src = Path(tmp) / "upload"
+                src.write_bytes(data)
+                try:
+                    rec = await run_in_threadpool(bank.import_file, src, phrase, name)
+                except BankError as exc:
+                    raise EditorError(f"recording refused: {str(exc).replace('upload: ', shown + ': ', 1)}", 422,
+                                      field="recording") from None
+        rec_out = {"name": rec.name, "phrase": rec.phrase, "duration": rec.duration, "warnings": rec.warnings}
+        note = f" ({'; '.join(rec.warnings)})" if rec.warnings else ""
+        return JSONResponse({"ok": True, "recording": rec_out, "recordings": self._bank_list(),
+                             "message": f"recording {rec.name!r} of {shown} kept ({rec.duration:.1f} s){note}"})
+
+    def _recording_name(self, name: Any) -> str:
+        from aac.speech.bank import RECORDING_NAME
+
+        if not isinstance(name, str) or not RECORDING_NAME.match(name):
+            raise EditorError(f"not a recording name: {str(name)[:60]!r}", 404)
+        return name
+
+    async def recording_audio(self, request: Request) -> Response:
+        """One recording as WAV for the browser's player (names only: never a path)."""
+        name = self._recording_name(request.query_params.get("name"))
+        path = self.bank().path(name)
+        if path is None:
+            raise EditorError(f"no recording named {name!r}", 404)
+        return Response(path.read_bytes(), media_type="audio/wav", headers={"Cache-Control": "no-store"})
+
+    async def remove_recording(self, request: Request) -> Response:
+        """Delete a recording from the bank; tiles that named it say their words instead (listed)."""
+        from aac.speech.bank import BankError
+
+        body = await self.json_body(request)
+        name = self._recording_name(body.get("name"))
+        async with self._bank_lock:
+            try:
+                self.bank().remove(name)
+            except BankError as exc:
+                raise EditorError(str(exc), 404) from None
+        users = self._tiles_using(name)
+        note = (" Tiles that played it now say their words: " + "; ".join(users) + ".") if users else ""
+        return JSONResponse({"ok": True, "recordings": self._bank_list(),
+                             "message": f"recording {name!r} removed.{note}"})
+
+    def _tiles_using(self, name: str) -> list[str]:
+        out = []
+        for layout_name, path in list_layouts():
+            if path.parent.resolve() != user_layouts_dir().resolve():
+                continue
+            try:
+                layout = load_layout(path)
+            except LayoutError:
+                continue
+            for page in layout.pages:
+                out.extend(f"{layout_name} / {page.name} / {t.label or t.value}" for t in page.tiles
+                           if getattr(t, "recording", None) == name)
+        return out[:10]
 
     # ------------------------------------------------------------------ settings and voice
     async def settings(self, request: Request) -> Response:

@@ -22,11 +22,11 @@ read when the editor loaded the file; the server refuses a save when the file ch
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
-import re
 import tomllib
-from dataclasses import dataclass, field
 
 from aac.layouts.loader import KIND_FIELDS, _split_keys
 from aac.layouts.model import Layout
@@ -186,9 +186,7 @@ def _tile_chunk(tile: dict[str, Any]) -> Chunk:
 
 
 def _ensure_gap(chunks: list[Chunk]) -> None:
-    if chunks and chunks[-1].body and chunks[-1].body[-1].strip():
-        chunks[-1].body.append("")
-    elif chunks and not chunks[-1].body:
+    if chunks and chunks[-1].body and chunks[-1].body[-1].strip() or chunks and not chunks[-1].body:
         chunks[-1].body.append("")
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from aac.fileio import atomic_write_bytes, ensure_private_dir
 from aac.paths import cache_dir
+from aac.speech.history_audio import HistoryAudio
 from aac.speech.playback import Playback, Player, probe_player, wav_duration
 from aac.speech.pyttsx3_worker import (
     WorkerClient,
@@ -51,6 +52,11 @@ class Speaker(ABC):
         ``recording``), resolved off the UI thread. If it cannot be played the text is synthesised
         and ``status`` says why.
         """
+
+    def replay(self, text: str, recording: Path | str | None = None) -> None:
+        """Say a history entry again: its recording, else the audio kept of it when the person's
+        settings keep history audio (aac/speech/history_audio.py), else a new synthesis."""
+        self.speak(text, recording=recording)
 
     @abstractmethod
     def stop(self) -> None:
@@ -135,10 +141,36 @@ FIRST_CHUNK = 240
 
 #: A first sentence at least this long is cut at its first comma when ``first_clause`` is set.
 FIRST_CLAUSE_MIN = 30
+#: A first piece of at least this many words (still without a comma) is cut before its first
+#: clause-opening word when ``first_clause`` is set; 8 words are ~2.2 s of Piper speech (217 wpm),
+#: about 0.22 s of CPU (tests/bench/speech_engines.py: CPU-time RTF 0.105), the length above which
+#: the first sound cannot start within 300 ms even on an idle 2-core machine.
+FIRST_PHRASE_MIN_WORDS = 8
+#: Words that open a clause of their own (subordinators, "but", relatives): a listener hears a
+#: phrase break before them, so a join there cuts no phrase. Not "and"/"or"/"that"/"so", which just
+#: as often join two nouns ("tea and biscuits") or sit inside a phrase ("that book", "so tired").
+CLAUSE_OPENERS = frozenset({
+    "because", "when", "while", "if", "unless", "until", "before", "after", "although", "though",
+    "since", "but", "which", "who", "whose", "where", "whenever", "whereas",
+})
+#: The cut leaves at least this many words on each side (a one-word piece sounds clipped).
+FIRST_PHRASE_MIN_SIDE = 3
+
+
+def first_phrase_cut(sentence: str) -> tuple[str, str] | None:
+    """``sentence`` cut before its first clause opener, or None: "I would like to go out when
+    the sun comes out" -> ("I would like to go out,", "when the sun comes out")."""
+    words = sentence.split(" ")
+    if len(words) < FIRST_PHRASE_MIN_WORDS or any(w.endswith(",") for w in words[:-1]):
+        return None
+    for i in range(FIRST_PHRASE_MIN_SIDE, len(words) - FIRST_PHRASE_MIN_SIDE + 1):
+        if words[i].lower().strip("\"'“”‘’(") in CLAUSE_OPENERS and words[i - 1][-1:].isalnum():
+            return " ".join(words[:i]) + ",", " ".join(words[i:])
+    return None
 
 
 def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST_CHUNK,
-                     first_clause: bool = False) -> list[str]:
+                     first_clause: bool = False, first_phrase: bool | None = None) -> list[str]:
     """Cut a message into pieces at sentence ends: the first sentence alone, then sentences grouped
     up to ``max_len`` characters (a sentence longer than that is cut at a comma or space).
 
@@ -146,7 +178,10 @@ def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST
     is a piece of its own. Piper needs about 0.1 s of CPU per second of speech (measured by
     tests/bench/speech_engines.py; 0.4 s of wall time on the loaded 2-core machine), so the first
     sound waits for the whole first piece; a comma is a pause in speech anyway, so the join between
-    the pieces falls where a listener expects a break.
+    the pieces falls where a listener expects a break. ``first_phrase`` (default: as
+    ``first_clause``): a long first piece without a comma is cut before its first clause opener
+    (:func:`first_phrase_cut`; the head ends in a comma so the voice pauses there as a speaker
+    would, never mid-phrase).
 
     Why: the first sentence is heard after a few milliseconds of synthesis instead of after the
     whole message, the worker's CPU bursts stay short, and a worker restart resumes at the piece it
@@ -171,6 +206,10 @@ def split_for_speech(text: str, max_len: int = MAX_CHUNK, first_max: int = FIRST
         head, comma, tail = sentences[0].partition(", ")
         if comma and tail and len(sentences[0]) >= FIRST_CLAUSE_MIN and len(head.split()) >= 2:
             sentences[0:1] = [head + ",", tail]
+    if first_clause if first_phrase is None else first_phrase:
+        cut = first_phrase_cut(sentences[0])
+        if cut is not None:
+            sentences[0:1] = list(cut)
     pieces = [sentences[0]]
     for sentence in sentences[1:]:
         if len(pieces) > 1 and len(pieces[-1]) + 1 + len(sentence) <= max_len:
@@ -193,6 +232,8 @@ class _Job:
     attempts: int = 0  # failures on the current piece
     cancelled: bool = False
     playback: Playback | None = field(default=None, repr=False)
+    replay: bool = False  # a history entry said again: its kept audio is played if there is one
+    heard: list[Path] = field(default_factory=list)  # played pieces, kept for the history audio
 
 
 @dataclass
@@ -208,6 +249,7 @@ class SpokenRecord:
     pieces: int = 0
     recording: Path | None = None  # set when the person's recording was played (usage log: "recorded message")
     engines: tuple[str, ...] = ()  # engines that spoke it, e.g. ("piper",) or ("piper", "espeak")
+    history_audio: Path | None = None  # where its audio was kept (keep_history_audio on), or replayed from
 
 
 class WorkerSpeaker(Speaker):
@@ -239,6 +281,7 @@ class WorkerSpeaker(Speaker):
         keep_audio: bool = False,
         warm_timeout: float = 60.0,
         bank: object | None = None,
+        history_audio: HistoryAudio | None = None,
     ):
         self._voice = voice
         #: Keep last-spoken.wav after close()? Only when the user asked for it (``aac speak``
@@ -272,6 +315,13 @@ class WorkerSpeaker(Speaker):
         self.warm_timeout = warm_timeout
         #: The profile's VoiceBank (aac/speech/bank.py): resolves recording names given to speak().
         self.bank = bank
+        #: The profile's kept history audio (aac/speech/history_audio.py; ``keep=0`` when the
+        #: setting is off: the speaker then empties it when it starts). None: the speaker does not
+        #: know the profile and keeps nothing.
+        self.history_audio = history_audio
+        #: Cut a long first sentence before its first clause opener (natural voice; see
+        #: split_for_speech); off only to measure what it gains (tests/bench/speech_engines.py).
+        self.first_phrase = True
         self.worker = WorkerClient()
         self._thread = threading.Thread(target=self._run, daemon=True, name="speech-supervisor")
         self._thread.start()
@@ -290,6 +340,20 @@ class WorkerSpeaker(Speaker):
                 self._cancel_all_locked()
             # split (and the recording checked) later, off the UI thread
             self._queue.append(_Job(text, next(self._seq), time.monotonic(), recording=rec))
+            self._lock.notify_all()
+
+    def replay(self, text: str, recording: Path | str | None = None) -> None:
+        """A history entry said again; the kept audio is looked up off the UI thread."""
+        text = " ".join(text.split())
+        if not text and not recording:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            if self.interrupt:
+                self._cancel_all_locked()
+            rec = recording if isinstance(recording, Path) else (str(recording) if recording else None)
+            self._queue.append(_Job(text, next(self._seq), time.monotonic(), recording=rec, replay=True))
             self._lock.notify_all()
 
     def play_recording(self, recording: Path | str, text: str = "") -> None:
@@ -428,6 +492,11 @@ class WorkerSpeaker(Speaker):
             remove_stale_audio(self.out_dir)
         except OSError as exc:
             self._set_status(f"speech: cannot create {self.out_dir}: {exc}")
+        if self.history_audio is not None:
+            try:
+                self.history_audio.prune()  # setting off: what earlier sessions kept goes now
+            except OSError as exc:
+                self._set_status(f"speech: cannot tidy the kept history audio: {exc}")
         try:
             self.worker.start()
         except (WorkerError, OSError) as exc:
@@ -518,6 +587,10 @@ class WorkerSpeaker(Speaker):
         """Speak one message piece by piece: synthesise piece i+1 while piece i plays."""
         self._sweep(job.seq)
         self._play_error = ""
+        if job.replay and job.recording is None and self.history_audio is not None:
+            kept = self.history_audio.find(job.text)
+            if kept is not None:
+                job.recording = kept
         if job.recording is not None and self._play_recording(job):
             return
         if job.voice is None:
@@ -525,7 +598,8 @@ class WorkerSpeaker(Speaker):
                 self._warm(self._active_voice)  # after a worker restart
             job.voice = self._active_voice
         if not job.chunks:
-            job.chunks = split_for_speech(job.text, first_clause=job.voice.natural)
+            job.chunks = split_for_speech(job.text, first_clause=job.voice.natural,
+                                          first_phrase=job.voice.natural and self.first_phrase)
         pending: tuple[int, int] | None = None  # (piece index, request id) already sent
         duration, warning, failures, first_audio = 0.0, "", [], None
         engines: list[str] = []
@@ -591,7 +665,9 @@ class WorkerSpeaker(Speaker):
             if first_audio is None:
                 first_audio = time.monotonic() - job.queued_at
             result = self._play_piece(job, wav, piece_s)
-            if result == "played":
+            if result == "played" and self._keeping_history():
+                job.heard.append(wav)  # joined into the history audio when the message ends
+            elif result == "played":
                 _unlink(wav)
             elif result in ("no-audio", "failed"):
                 unplayed.append(wav)
@@ -638,9 +714,34 @@ class WorkerSpeaker(Speaker):
             self._set_status(f"audio playback failed: {self._play_error}")
         elif result == "played":
             self._set_status(self._config_status)
+        from_history = self.history_audio is not None and rec.parent == self.history_audio.dir
+        if from_history and result == "played":
+            try:
+                self.history_audio.touch(job.text)
+            except OSError:
+                pass
         self._finish(job, SpokenRecord(job.text, None, duration, result, detail, first_audio, 1,
-                                       recording=rec, engines=("recording",)))
+                                       recording=None if from_history else rec,
+                                       engines=("history-audio" if from_history else "recording",),
+                                       history_audio=rec if from_history else None))
         return True
+
+    def _keeping_history(self) -> bool:
+        return self.history_audio is not None and self.history_audio.enabled
+
+    def _keep_history(self, job: _Job, complete: bool) -> Path | None:
+        """Store the played pieces of a fully spoken message as its history audio (supervisor
+        thread), then delete the pieces; a cut-off message keeps nothing."""
+        kept = None
+        if complete and job.heard and self.history_audio is not None:
+            try:
+                kept = self.history_audio.store(job.text, job.heard, join_wavs)
+            except (OSError, EOFError, wave.Error) as exc:
+                self._set_status(f"speech: the message's audio could not be kept: {exc}")
+        for w in job.heard:
+            _unlink(w)
+        job.heard.clear()
+        return kept
 
     def _wrap_up(self, job: _Job, duration: float, warning: str, failures: list[str], unplayed: list[Path],
                  first_audio: float | None, engines: tuple[str, ...] = ()) -> None:
@@ -648,13 +749,15 @@ class WorkerSpeaker(Speaker):
         if unplayed:
             kept = self._kept_path()
             try:
-                _join_wavs(unplayed, kept)
+                join_wavs(unplayed, kept)
             except (OSError, EOFError, wave.Error) as exc:
                 failures.append(f"cannot keep the audio: {exc}")
                 kept = None
             for w in unplayed:
                 _unlink(w)
-        if job.cancelled or (self._closed and job.index < len(job.chunks)):
+        cut = job.cancelled or (self._closed and job.index < len(job.chunks))
+        history = self._keep_history(job, complete=not cut and not failures and not unplayed)
+        if cut:
             outcome, detail = "cancelled", ""
         elif failures:
             outcome, detail = "failed", failures[-1]
@@ -674,7 +777,7 @@ class WorkerSpeaker(Speaker):
             elif not fell_back:  # a fallback note stays up for the message it concerned
                 self._set_status(warning or self._config_status)
         self._finish(job, SpokenRecord(job.text, kept, duration, outcome, detail, first_audio, len(job.chunks),
-                                       engines=engines))
+                                       engines=engines, history_audio=history))
 
     def _play_piece(self, job: _Job, wav: Path, duration: float) -> str:
         """Play one piece; returns played | no-audio | failed | cancelled."""
@@ -755,7 +858,7 @@ def remove_stale_audio(out_dir: Path) -> list[Path]:
     return removed
 
 
-def _join_wavs(parts: Sequence[Path], dest: Path) -> None:
+def join_wavs(parts: Sequence[Path], dest: Path) -> None:
     """Concatenate 16-bit WAV files into ``dest`` (atomically, mode 0600).
 
     Pieces of one message may come from two engines (the natural voice fell back to espeak-ng
@@ -791,12 +894,22 @@ def _unlink(path: Path) -> None:
         pass
 
 
-def make_speaker(voice_name: str, interrupt: bool = False, **kwargs) -> Speaker:
+def make_speaker(voice_name: str, interrupt: bool = False, profile_dir: Path | str | None = None,
+                 keep_history_audio: bool = False, **kwargs) -> Speaker:
     """The board's speaker for a voice profile; never raises.
 
     A broken or missing profile falls back to ``en-default`` (then a built-in voice) and the
     problem is shown in ``status``; an engine that cannot start shows in ``status`` too.
+    ``profile_dir``: the person's profile, for their recorded messages (``bank``) and, when
+    ``keep_history_audio`` (the setting) is on, the kept audio of the last messages; when it is
+    off the speaker empties ``<profile>/history-audio/`` as it starts.
     """
+    if profile_dir is not None:
+        from aac.speech.bank import VoiceBank
+        from aac.speech.history_audio import KEEP
+
+        kwargs.setdefault("bank", VoiceBank(profile_dir))
+        kwargs.setdefault("history_audio", HistoryAudio(profile_dir, keep=KEEP if keep_history_audio else 0))
     try:
         voice, problems = load_voice_or_default(voice_name)
         status = ""

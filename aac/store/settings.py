@@ -50,6 +50,9 @@ class Settings:
     learning_enabled: bool = True
     clear_after_speak: bool = True
     scan_interval_ms: int = 1200
+    #: Keep the audio of the last spoken messages (``<profile>/history-audio/``, the last 20, 0600)
+    #: so the history page replays the same audio; off: nothing spoken outlives its playback.
+    keep_history_audio: bool = False
     #: Keys found in the file that this version does not know; written back unchanged.
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -94,6 +97,8 @@ HELP: dict[str, str] = {
     "fallback_sources": "a list of gaze sources to try when the main one is lost",
     "failover_s": "seconds without gaze before switching source",
     "scan_interval_ms": "scanning step in milliseconds",
+    "keep_history_audio": "true to keep the audio of the last 20 spoken messages in the profile, so the "
+                          "history page replays the same audio (off by default: nothing spoken is kept)",
 }
 
 

@@ -55,6 +55,46 @@ SENTENCES = [
 ]
 
 
+#: Long first sentences without a comma (where the first piece is the whole sentence), for
+#: ``--long``: does cutting before the first clause opener (aac/speech/speaker.py first_phrase_cut)
+#: bring the first sound forward?
+LONG_SENTENCES = [
+    "I would like to go out into the garden this afternoon when the sun comes out.",
+    "Could you please ask the nurse to come and check my feeding tube because it hurts.",
+    "Please tell my brother that I will call him later tonight if I am not too tired.",
+    "I want to watch the football match on the television after my lunch is finished.",
+    "Can you turn me onto my other side before the physiotherapist arrives this morning?",
+    "I do not want to see any more visitors today because I need some quiet time.",
+]
+
+
+def first_audio_long(out_dir: Path, rounds: int = 2) -> dict:
+    """Time to first audio of LONG_SENTENCES with the first-phrase cut off and on, alternating
+    message by message (the machine's load drifts; both see the same drift)."""
+    from aac.speech.speaker import split_for_speech
+
+    card = SoundCardRecorder(out_dir / "card-long", time_scale=0.05)
+    sp = WorkerSpeaker(load_voice("en-default"), player=card, out_dir=out_dir / "speech-long")
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    try:
+        sp.speak("Ready.")
+        sp.wait_idle(120)
+        for _ in range(rounds):
+            for text in LONG_SENTENCES:
+                for mode in ("off", "on"):
+                    sp.first_phrase = mode == "on"
+                    sp.speak(text)
+                    sp.wait_idle(120)
+                    rec = sp.records[-1]
+                    if rec.outcome == "played" and rec.first_audio_s is not None:
+                        times[mode].append(rec.first_audio_s)
+    finally:
+        sp.close(wait=True)
+    return {"first_audio_ms": {m: {"median": round(1000 * statistics.median(v)), "max": round(1000 * max(v)),
+                                   "all": [round(1000 * x) for x in v]} for m, v in times.items()},
+            "first_pieces": [split_for_speech(t, first_clause=True)[0] for t in LONG_SENTENCES]}
+
+
 def wav_numbers(path: Path) -> dict:
     """Duration, loudness and clipping of a 16-bit WAV."""
     with wave.open(str(path), "rb") as w:
@@ -146,11 +186,25 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=None, help="folder for WAVs and the spectrogram PNG")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--long", action="store_true", help="only: long first sentences, first-phrase cut off vs on")
     args = ap.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="aac-speech-bench-"))
     out.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
     result: dict = {"load_avg": [round(x, 2) for x in load], "cores": os.cpu_count(), "engines": {}}
+    if args.long:
+        result["long"] = first_audio_long(out)
+        result["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
+        if args.json:
+            print(json.dumps(result, indent=1))
+            return 0
+        print(f"load average {result['load_avg']} -> {result['load_avg_after']} on {result['cores']} cores")
+        for mode, fa in result["long"]["first_audio_ms"].items():
+            print(f"en-default long first sentences, first-phrase cut {mode:>3}: first audio median "
+                  f"{fa['median']} ms, max {fa['max']} ms  {fa['all']}")
+        for piece in result["long"]["first_pieces"]:
+            print(f"    first piece: {piece}")
+        return 0
     for name in ("en-default", "en-espeak"):
         voice = load_voice(name)
         fa = first_audio(name, out)

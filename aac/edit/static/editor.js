@@ -9,7 +9,7 @@ const ACTIONS = ["speak", "delete_letter", "delete_word", "undo", "clear", "paus
 const S = {
   server: null, name: null, hash: null, editable: false, data: null, page: 0, sel: null,
   settings: null, savedSettings: null, undo: [], redo: [], problems: [], swapping: false,
-  mediaUrls: {}, savedData: null,
+  mediaUrls: {}, savedData: null, recordings: [],
 };
 // Unsaved = differs from what is in the file (undoing back to the saved state is "saved" again).
 Object.defineProperty(S, "dirty", { get: () => S.data !== null && JSON.stringify(S.data) !== S.savedData });
@@ -68,6 +68,8 @@ async function loadState() {
   fillSelect($("sVoice"), st.voices.map((v) => [v, v]));
   fillSelect($("sTheme"), st.themes.map((v) => [v, v]));
   fillSelect($("sLanguage"), st.languages.map((v) => [v, v]));
+  const recs = await apiJson("/api/recordings");
+  if (recs._status === 200) S.recordings = recs.recordings; else $("recMsg").textContent = recs.error || "";
   return true;
 }
 async function openLayout(name) {
@@ -118,7 +120,7 @@ async function mediaUrl(rel) {
 // ------------------------------------------------------------------ drawing the editor
 function renderAll() {
   if (!S.data) return;
-  renderPages(); renderGrid(); renderTileForm(); renderPhrases(); renderSettings(); renderProblems();
+  renderPages(); renderGrid(); renderTileForm(); renderPhrases(); renderSettings(); renderProblems(); renderRecordings();
   $("undoBtn").disabled = !S.undo.length; $("redoBtn").disabled = !S.redo.length;
   const settingsDirty = JSON.stringify(S.settings) !== JSON.stringify(S.savedSettings);
   $("saveBtn").disabled = !(S.dirty || settingsDirty);
@@ -212,6 +214,7 @@ function renderTileForm() {
   show("existingTileButtons", !isNew); show("newTileButtons", isNew);
   for (const el of form.querySelectorAll("input, select, button")) if (el.id !== "tColor") el.disabled = !S.editable || (el.id === "tPicRemove" && !t.picture);
   if (!S.editable) $("tColor").disabled = true;
+  renderTileRecording(t);
   for (const m of form.querySelectorAll(".msg[data-field]")) m.textContent = "";
   if (!isNew) {
     const ps = problemsFor(S.page, S.sel.tile);
@@ -225,6 +228,60 @@ function renderTileForm() {
     $("tileMsg").textContent = general.join(" ");
   } else { $("tileMsg").textContent = ""; }
 }
+function recordingText(r) { return `${r.phrase} (${Number(r.duration).toFixed(1)} s)`; }
+function renderTileRecording(t) {
+  show("rowRecording", t.kind === "phrase");
+  const items = [["", "none: the voice says the message"]].concat(S.recordings.map((r) => [r.name, recordingText(r)]));
+  if (t.recording && !S.recordings.some((r) => r.name === t.recording)) items.push([t.recording, `${t.recording} (not in this profile: the words are spoken)`]);
+  fillSelect($("tRec"), items); $("tRec").value = t.recording || "";
+  $("tRecPlay").disabled = !t.recording || !S.recordings.some((r) => r.name === t.recording);
+  $("tRecDetach").disabled = !S.editable || !t.recording;
+}
+async function playRecording(name, msg) {
+  msg.className = "msg"; msg.textContent = "";
+  const res = await api(`/api/recording?name=${encodeURIComponent(name)}`);
+  if (!res.ok) { let e = {}; try { e = await res.json(); } catch (x) { /* */ } msg.textContent = e.error || "the recording could not be played"; return; }
+  const audio = $("recAudio"); const old = audio.src;
+  audio.src = URL.createObjectURL(await res.blob()); audio.dataset.name = name;
+  if (old && old.startsWith("blob:")) URL.revokeObjectURL(old);
+  msg.className = "msg ok"; msg.textContent = `Playing “${name}”.`;
+  try { await audio.play(); } catch (x) { msg.className = "msg"; msg.textContent = "The recording is ready but this browser could not play it (" + x.name + ")."; }
+}
+async function uploadRecording(file) {
+  const msg = $("tRecMsg"); msg.className = "msg"; msg.textContent = "";
+  const t = currentTile(); if (!file || !t) return;
+  const phrase = (t.value || t.label || "").trim();
+  if (!phrase) { msg.textContent = "Type the tile's message first: the recording is kept as the recording of those words."; return; }
+  if (file.size > 30000000) { msg.textContent = "This file is too large (over 30 MB); a message is at most 2 minutes."; return; }
+  msg.className = "msg ok"; msg.textContent = "Checking the recording…";
+  const form = new FormData(); form.append("file", file); form.append("phrase", phrase);
+  const res = await apiJson("/api/recordings/upload", { body: form });
+  if (res._status !== 200) { msg.className = "msg"; msg.textContent = res.error || "the recording could not be used"; return; }
+  S.recordings = res.recordings;
+  setTileField("recording", res.recording.name);
+  status(res.message.charAt(0).toUpperCase() + res.message.slice(1) + " and attached to this tile (Save to keep the tile's change).");
+}
+async function removeRecording(name) {
+  if (!confirm(`Delete the recording “${name}” from this profile? Tiles that play it will say their words instead.`)) return;
+  const res = await apiJson("/api/recordings/remove", { json: { name } });
+  if (res._status !== 200) { $("recMsg").textContent = res.error || "not removed"; return; }
+  S.recordings = res.recordings; $("recMsg").textContent = "";
+  status(res.message.charAt(0).toUpperCase() + res.message.slice(1)); renderAll();
+}
+function renderRecordings() {
+  const list = $("recList"); list.innerHTML = "";
+  if (!S.recordings.length) { const li = document.createElement("li"); li.textContent = "No recordings yet."; list.appendChild(li); return; }
+  for (const r of S.recordings) {
+    const li = document.createElement("li");
+    const span = document.createElement("span"); span.textContent = `“${r.phrase}” `;
+    const small = document.createElement("small"); small.textContent = `${r.name}, ${Number(r.duration).toFixed(1)} s`; span.appendChild(small);
+    const play = document.createElement("button"); play.type = "button"; play.textContent = "Play"; play.setAttribute("aria-label", `Play recording ${r.name}`);
+    play.onclick = () => playRecording(r.name, $("recMsg"));
+    const del = document.createElement("button"); del.type = "button"; del.textContent = "Remove"; del.className = "danger";
+    del.setAttribute("aria-label", `Remove recording ${r.name}`); del.onclick = () => removeRecording(r.name);
+    li.appendChild(span); li.appendChild(play); li.appendChild(del); list.appendChild(li);
+  }
+}
 function renderPhrases() {
   const list = $("phraseList"); list.innerHTML = "";
   page().tiles.forEach((t, i) => {
@@ -235,7 +292,14 @@ function renderPhrases() {
     l.disabled = v.disabled = !S.editable;
     l.onchange = () => edit({ fn: () => { page().tiles[i].label = l.value; } });
     v.onchange = () => edit({ fn: () => { page().tiles[i].value = v.value; } });
-    li.appendChild(l); li.appendChild(v); list.appendChild(li);
+    li.appendChild(l); li.appendChild(v);
+    if (t.recording) {
+      const r = S.recordings.find((x) => x.name === t.recording);
+      const note = document.createElement("small"); note.className = "hint";
+      note.textContent = r ? `plays the recording “${r.phrase}” (${Number(r.duration).toFixed(1)} s)` : `recording “${t.recording}” is not in this profile: the words are spoken`;
+      li.appendChild(note);
+    }
+    list.appendChild(li);
   });
 }
 function renderSettings() {
@@ -243,6 +307,7 @@ function renderSettings() {
   $("sDwell").value = (s.dwell_ms / 1000).toFixed(1); $("sLock").value = (s.lock_on_ms / 1000).toFixed(2);
   $("sVoice").value = s.voice; $("sTheme").value = s.theme; $("sLanguage").value = s.language; $("sLayout").value = s.layout;
   $("sTextLog").checked = !!s.text_logging; $("sFilter").checked = !!s.profanity_filter;
+  $("sHistAudio").checked = !!s.keep_history_audio;
 }
 function renderProblems() {
   const box = $("problems");
@@ -297,6 +362,7 @@ function normaliseKind(t) {
   if (t.kind === "action") t.action = "speak";
   if (t.kind === "page") t.target = S.data.pages[0].name;
   if (["phrase", "letter", "punct"].includes(t.kind) && !t.value) t.value = t.label || "";
+  if (t.kind !== "phrase") delete t.recording;  // recordings play on phrase tiles only
 }
 function moveTile(dr, dc) {
   edit({ fn: () => { const t = page().tiles[S.sel.tile]; t.row = Math.max(0, t.row + dr); t.col = Math.max(0, t.col + dc); } });
@@ -311,6 +377,7 @@ function normaliseDraft(d) {
   for (const k of Object.keys(d)) if (d[k] === "" || d[k] === undefined) delete d[k];
   if (["phrase", "letter", "punct"].includes(d.kind) && !d.value && d.label) d.value = d.label;
   if (d.kind === "action" && !d.action) d.action = "speak";
+  if (d.kind !== "phrase") delete d.recording;
   if (d.kind === "page" && !d.target) d.target = S.data.pages[0].name;
   if (["word", "ending", "chunk"].includes(d.kind) && d.slot === undefined) d.slot = 0;
 }
@@ -498,6 +565,11 @@ function wire() {
   $("sLayout").onchange = (e) => setSetting("layout", e.target.value);
   $("sTextLog").onchange = (e) => setSetting("text_logging", e.target.checked);
   $("sFilter").onchange = (e) => setSetting("profanity_filter", e.target.checked);
+  $("sHistAudio").onchange = (e) => setSetting("keep_history_audio", e.target.checked);
+  $("tRec").onchange = (e) => { setTileField("recording", e.target.value || null); if (e.target.value) status("Recording attached (Save to keep it)."); };
+  $("tRecDetach").onclick = () => { setTileField("recording", null); status("Recording detached: the tile says its words (Save to keep it)."); };
+  $("tRecPlay").onclick = () => { const t = currentTile(); if (t && t.recording) playRecording(t.recording, $("tRecMsg")); };
+  $("tRecFile").onchange = (e) => { uploadRecording(e.target.files[0]); e.target.value = ""; };
   $("tryVoice").onclick = async () => {
     const m = document.querySelector('.msg[data-setting="voice"]'); m.className = "msg"; m.textContent = "Speaking…";
     const res = await api("/api/speak", { json: undefined, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ voice: S.settings.voice, text: "Hello, this is my voice." }) });
