@@ -118,3 +118,31 @@ def test_suggestions_fill_the_word_tiles_and_a_held_result_waits_for_the_dwell()
     assert r.c.slot_of(word).text == "I", "the word under the dwell does not change"
     r.gaze(word, 1.0)
     assert r.c.session.text == "I "
+
+
+def test_a_phrase_tile_with_a_recording_plays_it_at_once_and_history_replays_it():
+    """Issue 17 wired into the controller: the person's own recording instead of synthesis."""
+    from dataclasses import replace
+
+    r = Rig()
+    home = r.layout.home
+    first = next(t for t in home.tiles if t.kind == "phrase")
+    tiles = [replace(t, recording="good-morning") if t is first else t for t in home.tiles]
+    pages = [replace(p, tiles=tiles) if p is home else p for p in r.layout.pages]
+    r.c.show_layout(replace(r.layout, pages=pages), [], r.now)
+    r.c.session.restore("I was writing")
+    r.effects = r.c.drain_effects()
+    phrase = r.tile("phrase", recording="good-morning")
+    r.gaze(r.tile("action", action="speak"), 0.1)  # a new board wants a look away first
+    r.gaze(phrase, 1.5)
+    text = first.value or first.label
+    assert r.of(fx.Speak) == [fx.Speak(text, "good-morning")]
+    assert r.c.session.text == "I was writing"  # the message being written is left as it is
+    sel = r.of(fx.LogSelection)
+    assert [s.kind for s in sel] == ["recorded message"] and sel[0].tile_id == phrase.id
+    r.c.open_history()  # the "history" action (not on the default home page)
+    r.effects = []
+    entry = r.tile("history")
+    r.gaze(next(b for b in r.c.boxes if b.id != entry.id), 0.4)
+    r.gaze(entry, 2.0)  # the newest message: said again with the same recording
+    assert r.of(fx.Speak) == [fx.Speak(text, "good-morning", replay=True)]

@@ -223,7 +223,8 @@ class BoardApp:
         if isinstance(e, fx.RequestPredictions):
             self._request(e)
         elif isinstance(e, fx.Speak) and self.speaker is not None:
-            self.speaker.speak(e.text)  # a recording (e.recording) falls back to its text for now
+            say = self.speaker.replay if e.replay else self.speaker.speak
+            say(e.text, recording=e.recording)
         elif isinstance(e, fx.Click) and self.speaker is not None:
             self.speaker.click()
         elif isinstance(e, fx.StopSpeech) and self.speaker is not None:
@@ -326,7 +327,8 @@ class BoardApp:
                 from aac.speech import make_speaker
 
                 old = self.speaker
-                self.speaker = make_speaker(effective_voice(s), interrupt=s.speech_interrupt)
+                self.speaker = make_speaker(effective_voice(s), interrupt=s.speech_interrupt, profile_dir=self.profile.dir,
+                                            keep_history_audio=s.keep_history_audio)
                 old.close()
             except Exception as exc:  # noqa: BLE001 - keep the old voice
                 self.controller.say(f"Voice not changed: {exc}")
@@ -384,7 +386,8 @@ def make_parts(profile: Any, *, speech: bool = True, predictions: bool = True, u
         try:
             from aac.speech import make_speaker
 
-            parts["speaker"] = make_speaker(effective_voice(settings), interrupt=settings.speech_interrupt)
+            parts["speaker"] = make_speaker(effective_voice(settings), interrupt=settings.speech_interrupt,
+                                            profile_dir=profile.dir, keep_history_audio=settings.keep_history_audio)
         except Exception as exc:  # noqa: BLE001
             parts["problems"].append(f"speech unavailable: {exc}")
     if usage_log:

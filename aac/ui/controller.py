@@ -82,6 +82,10 @@ from aac.ui.wording import board_text, status_text
 
 log = logging.getLogger(__name__)
 
+#: Usage-log kinds the controller adds to the session's event kinds (aac/store/report_periods.py
+#: counts them): an ending chosen from a word's preview, and a phrase tile's recording played.
+PREVIEW_ENDING = "preview"
+RECORDED_MESSAGE = "recorded message"
 #: Dwell on a settings tile (long, so the gaze user does not open it by accident).
 SETTINGS_DWELL_S = 3.0
 #: Layout problems stay first on the status line this long, then shrink to a short note.
@@ -431,6 +435,8 @@ class BoardController:
         }
         if kind not in handlers:
             return ""
+        if kind == TileKind.PHRASE and tile.recording:
+            return self._play_recording(box, tile.value or tile.label, tile.recording)
         handler, text = handlers[TileKind(kind)]
         handler(text)
         return text
@@ -496,6 +502,8 @@ class BoardController:
         started = self._dwell_started.get(box.id)
         dwell_ms = (now - started) * 1000.0 if started is not None else self.dwell.config.dwell_s * 1000.0
         log_kind = kind if kind in CONTENT_KINDS or kind == EventKind.PAGE else "action"
+        if kind == EventKind.ENDING and ev.extra.get("via_word"):
+            log_kind = PREVIEW_ENDING  # an ending taken from a word's preview (the report counts these)
         self._effects.append(LogSelection(
             str(log_kind), ev.slot, ev.slot if kind in PREDICTION_KINDS else None, dwell_ms, latency,
             box.id, self.session.page, ev.value,
@@ -506,9 +514,21 @@ class BoardController:
         self.dwell.set_paused(self.session.paused)
         self._rescan()
 
-    def _speak(self, text: str) -> None:
+    def _speak(self, text: str, recording: str | None = None, replay: bool = False) -> None:
         if text.strip():
-            self._effects.append(Speak(text))
+            self._effects.append(Speak(text, recording, replay))
+
+    def _play_recording(self, box: TileBox, text: str, recording: str) -> str:
+        """A phrase tile that carries the person's own recording says it at once in their voice
+        (as a "speak" cell with a recorded message does in Grid 3); the message being written is
+        left as it is. Logged as a "recorded message" (its words only with text logging on)."""
+        self.last_spoken = text
+        self._speak(text, recording)
+        if self.history.add(text, recording=recording):
+            self._history_changed()
+        self._effects.append(LogSelection(RECORDED_MESSAGE, None, None, self.dwell.config.dwell_s * 1000.0, None,
+                                          box.id, self.session.page, text))
+        return text
 
     def _on_speak(self, text: str, now: float) -> None:
         self.last_spoken = text
@@ -533,8 +553,10 @@ class BoardController:
         if not text.strip():
             return
         self.last_spoken = text
-        self._speak(text)
-        if self.history.add(text):
+        items = [t.casefold() for t in self.history.items()]
+        recording = self.history.recording_of(items.index(text.casefold())) if text.casefold() in items else None
+        self._speak(text, recording, replay=True)
+        if self.history.add(text, recording=recording):
             self._history_changed()
         if self._history_page is not None and self.session.page == HISTORY_PAGE:
             self._history_page = self._build_history_page()

@@ -67,11 +67,13 @@ class Screen(StrEnum):
 
 @dataclass(frozen=True)
 class Speak:
-    """Say ``text``. ``recording`` (hook): a phrase tile's recorded audio to play instead of
-    synthesis; the shell falls back to ``text`` when it cannot play it."""
+    """Say ``text``. ``recording``: the name of the person's recorded message (aac/speech/bank.py)
+    to play instead of synthesis; the speaker says ``text`` when it cannot play it. ``replay``: a
+    history entry said again (the speaker may play the audio it kept of it)."""
 
     text: str
     recording: str | None = None
+    replay: bool = False
 
 
 @dataclass(frozen=True)
