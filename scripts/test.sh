@@ -20,13 +20,16 @@ for arg in "$@"; do
   esac
 done
 smoke=${AAC_WHEEL_SMOKE:-$([ "$names_tests" = 0 ] && echo 1 || echo 0)}
+# The smoke test runs first so that pytest's summary line is the last thing the command prints.
+smoke_rc=0
+if [ "$smoke" = 1 ]; then
+  bash scripts/wheel_smoke.sh || { smoke_rc=1; echo "test: the wheel smoke test failed (pytest runs anyway)" >&2; }
+fi
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" = 5 ]; then
   echo "test: pytest collected no tests" >&2
   rc=0
 fi
-if [ "$smoke" = 1 ]; then
-  bash scripts/wheel_smoke.sh || { echo "test: the wheel smoke test failed" >&2; [ "$rc" != 0 ] || rc=1; }
-fi
+[ "$smoke_rc" = 0 ] || { echo "test: the wheel smoke test failed" >&2; [ "$rc" != 0 ] || rc=1; }
 exit "$rc"
