@@ -178,6 +178,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(f"aac predict: --profile {profile} is a file; give a profile folder (it is created if missing)",
               file=sys.stderr)
         return 2
+    if profile:
+        from aac.store.profile import ProfileError, check_profile_folder
+
+        try:  # before anything writes: a folder that is not a profile is never re-moded or filled
+            check_profile_folder(Path(profile).expanduser())
+        except ProfileError as exc:
+            print(f"aac predict: --profile {exc}", file=sys.stderr)
+            return 2
     try:
         predictor = _predictor(args, learn=True)
     except LanguageError as exc:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aac.fileio import atomic_write_text, ensure_private_dir
+from aac.fileio import atomic_write_text, make_dirs
 from aac.store import report_plots as plots
 from aac.store.report_metrics import Metrics, compute, local_dt
 from aac.store.usage_log import read_tables
@@ -148,7 +148,8 @@ def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def write_csv(directory: Path, rows: dict[str, list[dict[str, Any]]], m: Metrics, text_logging: bool) -> list[Path]:
     """One CSV per table plus daily.csv; text columns are left out unless text logging is on."""
-    directory = ensure_private_dir(Path(directory))
+    directory = Path(directory)
+    make_dirs(directory)  # new folders private; an existing one is the clinician's, left as it is
     columns = {
         "sessions": ["id", "started", "ended", "source", "calibration_deg", "dwell_ms", "language", "layout"],
         "selections": ["id", "t", "session_id", "kind", "slot", "rank", "dwell_ms", "latency_ms", "page"]
