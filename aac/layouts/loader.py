@@ -24,6 +24,7 @@ import tomllib
 
 from .. import paths
 from ..fileio import atomic_write_bytes
+from ..text_safety import screen_text_problem
 from .model import (
     ACTIONS,
     ENDING_SLOTS,
@@ -419,6 +420,10 @@ class _Checker:
         if not allow_empty and not value.strip():
             self.add(path + (key,), name, "is empty", f'write some text between the quotes: {key} = "..."')
             return None
+        bad = screen_text_problem(value)
+        if bad:  # a NUL once stopped the board on every start (issue 20); aac/text_safety.py
+            self.add(path + (key,), name, bad, "remove it: tiles show plain text (no control or direction characters)")
+            return None
         return value
 
     def get_int(self, table: dict, path: tuple, key: str, name: str, required: bool = False,
@@ -736,6 +741,10 @@ class _Checker:
                      'e.g. keys = "qwertyuiop"')
             return []
         items = _split_keys(keys)
+        bad = next((b for b in map(screen_text_problem, items) if b), None)
+        if bad:
+            self.add(path + ("keys",), f"{label}.keys", bad, "remove it: keys are plain characters")
+            return []
         if not items:
             self.add(path + ("keys",), f"{label}.keys", "is empty", 'write the keys, e.g. keys = "qwertyuiop"')
             return []

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write_text
+from ..text_safety import clean_for_screen
 from .loader import MAX_COLS, MAX_ROWS, parse_layout_text
 from .model import ENDING_SLOTS, WORD_SLOTS, Layout, LayoutError
 from .themes import THEMES, contrast_ratio
@@ -186,6 +187,14 @@ def _board(obj: dict, key: str, notes: list[str]) -> _Board:
         src = order[r] if r < len(order) else []
         norm.append([_id(src[c]) if c < len(src) else None for c in range(cols)])
 
+    cleaned = [0]
+
+    def clean(text: str) -> str:
+        """Labels reach the screen: control and text-direction characters removed (issue 20)."""
+        out = clean_for_screen(text)
+        cleaned[0] += out != text
+        return out
+
     raw_buttons = obj.get("buttons", [])
     if not isinstance(raw_buttons, list):
         raise ObfError(f"{where}: buttons must be a list")
@@ -202,22 +211,27 @@ def _board(obj: dict, key: str, notes: list[str]) -> _Board:
         if bid in buttons:
             dupes.append(bid)
             continue
-        label = b.get("label") if isinstance(b.get("label"), str) else ""
-        voc = b.get("vocalization") if isinstance(b.get("vocalization"), str) else ""
+        label = clean(b.get("label")) if isinstance(b.get("label"), str) else ""
+        voc = clean(b.get("vocalization")) if isinstance(b.get("vocalization"), str) else ""
         link = b.get("load_board") if isinstance(b.get("load_board"), dict) else None
         buttons[bid] = _Button(
             id=bid, label=" ".join(label.split()), vocalization=" ".join(voc.split()),
-            action=b.get("action") if isinstance(b.get("action"), str) else None,
+            action=clean(b.get("action")) if isinstance(b.get("action"), str) else None,
             link=link, hidden=bool(b.get("hidden")), background=b.get("background_color"),
             has_image=b.get("image_id") not in (None, ""), has_sound=b.get("sound_id") not in (None, ""),
         )
     if dupes:
         notes.append(f"{where}: duplicate button ids {sorted(set(dupes))}; the first button with each id was kept")
     locale = obj.get("locale") if isinstance(obj.get("locale"), str) else None
-    name = obj.get("name") if isinstance(obj.get("name"), str) and obj.get("name").strip() else None
+    name = clean(obj.get("name")) if isinstance(obj.get("name"), str) and obj.get("name").strip() else None
+    raw_license = obj.get("license") if isinstance(obj.get("license"), dict) else None
+    licence = ({k: clean(v) if isinstance(v, str) else v for k, v in raw_license.items()}
+               if raw_license is not None else None)
+    if cleaned[0]:
+        notes.append(f"{where}: {cleaned[0]} text(s) held control or text-direction characters; they were removed")
     return _Board(key=key, id=_id(obj.get("id")) or key, name=" ".join((name or key).split()), locale=locale,
                   rows=rows, cols=cols, order=norm, buttons=buttons,
-                  license=obj.get("license") if isinstance(obj.get("license"), dict) else None)
+                  license=licence)
 
 
 def _read_boards(path: Path, notes: list[str]) -> list[_Board]:
