@@ -150,3 +150,43 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class FileTooLarge(OSError):
+    """A file is larger than the reader accepts for its kind."""
+
+
+def read_capped(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_bytes`` (issue 20, finding 4).
+
+    The one guarded way to read a file someone hands the app (a board, a layout, a person's
+    JSON): opened without blocking (a fifo would wait for ever), refused with NotARegularFile
+    unless it is a regular file (a symlink to /dev/zero never ends), refused with FileTooLarge
+    before reading when its size is over the cap, and read with the cap (a file that grows
+    meanwhile still stops). FileNotFoundError and other OSErrors pass through.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(errno.EINVAL, "is not a regular file (a device, fifo or folder); "
+                                  "give the file itself", str(path))
+        if st.st_size > max_bytes:
+            raise FileTooLarge(errno.EFBIG, f"is too large ({st.st_size} bytes; at most {max_bytes})", str(path))
+        os.set_blocking(fd, True)
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise FileTooLarge(errno.EFBIG, f"grew past {max_bytes} bytes while being read", str(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+

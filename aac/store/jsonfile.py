@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import time
 from pathlib import Path
 from typing import Any
+
+from aac.fileio import FileTooLarge, NotARegularFile, read_capped
 
 
 def set_aside(path: Path) -> Path:
@@ -48,25 +49,12 @@ def read_person_bytes(path: Path, max_bytes: int = MAX_PERSON_FILE_BYTES) -> byt
     Raises DamagedFile for a file that is not a regular file (fifo, device: never read, they
     could block for ever or never end) or is larger than ``max_bytes``; OSError for a read error.
     """
-    path = Path(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        return read_capped(Path(path), max_bytes)
     except FileNotFoundError:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise DamagedFile("is not a regular file")
-        if st.st_size > max_bytes:
-            raise DamagedFile(f"is too large ({st.st_size} bytes, at most {max_bytes})")
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise DamagedFile(f"grew past {max_bytes} bytes while being read")
-        return data
-    finally:
-        os.close(fd)
+    except (NotARegularFile, FileTooLarge) as exc:
+        raise DamagedFile(str(exc.strerror)) from None
 
 
 def parse_json_bytes(raw: bytes) -> Any:
