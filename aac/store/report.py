@@ -12,15 +12,15 @@ import base64
 import csv
 import html
 import io
-import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aac.fileio import atomic_write_text, make_dirs
 from aac.store import report_plots as plots
 from aac.store.report_metrics import Metrics, compute, local_dt
-from aac.store.usage_log import read_tables
+from aac.store.csv_cells import spreadsheet_safe
+from aac.store.usage_query import day_bound_timestamp, read_log, warnings_html
 
 
 class ReportError(Exception):
@@ -35,12 +35,7 @@ def parse_day(text: str | None, option: str, end: bool = False) -> float | None:
         dt = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ReportError(f"{option}: expected a date like 2026-11-01, found {text!r}") from None
-    if dt.tzinfo is not None:
-        dt = dt.astimezone().replace(tzinfo=None)
-    is_date_only = len(text.strip()) <= 10
-    if end and is_date_only:
-        dt = dt + timedelta(days=1)
-    return dt.timestamp()
+    return day_bound_timestamp(dt, end=end and len(text.strip()) <= 10)
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -142,7 +137,7 @@ def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in columns})
+        w.writerow({k: ("" if r.get(k) is None else spreadsheet_safe(r.get(k))) for k in columns})
     return buf.getvalue()
 
 
@@ -194,11 +189,8 @@ def write_report(profile: Any, out: str | Path, since: str | None = None, until:
     out = Path(out)
     if out.is_dir():
         raise ReportError(f"--out {out} is a folder; give a file name such as {out / 'report.html'}")
-    try:
-        rows = read_tables(profile.usage_db, since=lo, until=hi)
-    except sqlite3.DatabaseError as exc:
-        raise ReportError(f"{profile.usage_db}: cannot read the usage log ({exc}); "
-                          "check the file, or move it aside to start a new log") from exc
+    # never raises for a damaged log: what cannot be used is left out and named (issue 20)
+    rows, log_warnings = read_log(profile.usage_db, since=lo, until=hi)
     text_logging = bool(profile.settings.text_logging)
     if not text_logging:  # text logged while it was on stays out of the report once it is off
         for table in ("selections", "messages"):
@@ -209,7 +201,10 @@ def write_report(profile: Any, out: str | Path, since: str | None = None, until:
     m = compute(rows)
     period = f"{since or 'start of log'} to {until or 'today'}"
     page = build_html(profile.name, period, m, rows, profile.calibration_history, text_logging)
+    if log_warnings:
+        page = page.replace("<body>", "<body>" + warnings_html(log_warnings), 1)
     atomic_write_text(out, page)
     if csv_dir is not None:
         write_csv(Path(csv_dir), rows, m, text_logging)
-    return f"{len(rows['sessions'])} sessions, {m.selections} selections, {m.messages} messages"
+    summary = f"{len(rows['sessions'])} sessions, {m.selections} selections, {m.messages} messages"
+    return summary + "".join(f"\nwarning: {w}" for w in log_warnings)
