@@ -241,9 +241,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if profile:
         from aac.store.profile import ProfileError, check_profile_folder
 
+        from aac.store.profile_lock import ProfileBusy, acquire
+
         try:  # before anything writes: a folder that is not a profile is never re-moded or filled
             check_profile_folder(Path(profile).expanduser())
-        except ProfileError as exc:
+            if Path(profile).expanduser().is_dir():  # one process learns into a profile at a time
+                acquire(Path(profile).expanduser())  # held until the process exits
+        except (ProfileError, ProfileBusy) as exc:
             print(f"aac predict: --profile {exc}", file=sys.stderr)
             return 2
     try:

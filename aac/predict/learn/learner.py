@@ -126,7 +126,25 @@ class Learner:
         self = cls(directory, enabled, clock)
         if directory is not None and directory.exists():
             self._load()
+        if directory is not None and enabled:
+            self._take_profile_lock(Path(profile_dir))
         return self
+
+    def _take_profile_lock(self, profile_dir: Path) -> None:
+        """One process writes a profile's learning at a time (aac/store/profile_lock.py, issue 20).
+
+        If another process holds it, this learner suggests from what was loaded but never saves
+        (``dir`` None), and says so in ``problems``: its save would erase the other's sentences."""
+        from aac.store.profile_lock import ProfileBusy, acquire
+
+        try:
+            if profile_dir.is_dir():
+                self._profile_lock = acquire(profile_dir)
+        except ProfileBusy as exc:
+            self.problems.append(f"{exc}; what is learned here is not saved (close the other one to keep learning)")
+            self.dir = None
+        except OSError as exc:  # a read-only profile: saving fails later and is reported there
+            log.warning("learning: cannot take the profile lock: %s", exc)
 
     def _load(self) -> None:
         assert self.dir is not None
@@ -437,9 +455,13 @@ class Learner:
             return removed
 
     def close(self) -> None:
-        """Write everything, including the training lists not written yet."""
+        """Write everything, including the training lists not written yet; give the profile back."""
         if self.enabled:
             self.save(full=True)
+        lock = getattr(self, "_profile_lock", None)
+        if lock is not None:
+            self._profile_lock = None
+            lock.release()
 
     def summary(self) -> dict[str, Any]:
         """Counts a caregiver or clinician may see (no text)."""
