@@ -169,7 +169,12 @@ class FontBook:
         key = (text, int(size), tuple(color), like)
         surf = self._render_cache.get(key)
         if surf is None:
-            surf = self._render_cache.put(key, self.font(size, like if like is not None else text).render(text, True, color))
+            font = self.font(size, like if like is not None else text)
+            try:
+                img = font.render(text, True, color)
+            except pygame.error:  # "Text has zero width": only zero-width characters (U+200B, U+FEFF...)
+                img = font.render("", True, color)
+            surf = self._render_cache.put(key, img)
         return surf
 
 
