@@ -86,3 +86,24 @@ def test_settings_with_a_value_python_cannot_hold_fall_back(tmp_path):
     (d / "settings.json").write_bytes(b'{"dwell_ms": ' + b"9" * 4000 + b', "font_scale": 1e400}')
     p = Profile.open(d)
     assert 100 <= p.settings.dwell_ms <= 10_000
+
+
+@pytest.mark.parametrize("name,doc", [
+    ("profile.json", {"name": "\ud800", "created": None}),
+    ("draft.json", {"version": 1, "text": "hi \udfff there"}),
+    ("settings.json", {"voice": "en\ud800", "layout": "x\udc00"}),
+])
+def test_lone_surrogates_in_a_persons_file_do_not_break_show_or_save(tmp_path, name, doc):
+    """Found by the hostile harness: a JSON escape \\ud800 decodes to a str that cannot be written
+    as UTF-8, so `aac profile show --json` crashed printing it and every later save failed."""
+    d = tmp_path / "p"
+    Profile.open(d).close()
+    (d / name).write_text(json.dumps(doc), encoding="utf-8")
+    env = headless_env(AAC_DATA_DIR=str(tmp_path / "data"))
+    r = subprocess.run([PYTHON, "-m", "aac.cli", "profile", "show", "--profile", str(d), "--json"],
+                       capture_output=True, env=env, cwd=str(REPO), timeout=120)
+    assert r.returncode == 0 and b"Traceback" not in r.stderr, r.stderr[-1500:]
+    json.loads(r.stdout.decode("utf-8"))
+    p = Profile.open(d)
+    p.save_draft(p.load_draft())
+    p.save_settings()

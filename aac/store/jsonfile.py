@@ -57,10 +57,48 @@ def read_person_bytes(path: Path, max_bytes: int = MAX_PERSON_FILE_BYTES) -> byt
         raise DamagedFile(str(exc.strerror)) from None
 
 
+def _no_lone_surrogates(obj: Any) -> Any:
+    """``obj`` with lone surrogates (from escapes like ``\\ud800``) replaced by U+FFFD.
+
+    Such a str cannot be written as UTF-8: ``aac profile show --json`` crashed printing it and
+    every later save of the file failed (found by the hostile-input harness). Iterative, so a
+    deeply nested document cannot overflow the stack here."""
+    def fix(s: str) -> str:
+        return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if any(
+            "\ud800" <= c <= "\udfff" for c in s) else s
+
+    if isinstance(obj, str):
+        return fix(obj)
+    stack = [obj]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for k in list(cur):
+                v = cur[k]
+                nk = fix(k)
+                if isinstance(v, str):
+                    v = fix(v)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+                if nk != k:
+                    del cur[k]
+                cur[nk] = v
+        elif isinstance(cur, list):
+            for i, v in enumerate(cur):
+                if isinstance(v, str):
+                    cur[i] = fix(v)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+    return obj
+
+
 def parse_json_bytes(raw: bytes) -> Any:
     """Decode UTF-8 JSON; any failure becomes DamagedFile with a short reason."""
     try:
-        return json.loads(raw.decode("utf-8"))
+        obj = json.loads(raw.decode("utf-8"))
+        if b"\\u" in raw or b"\\U" in raw:  # only escapes can make a lone surrogate
+            obj = _no_lone_surrogates(obj)
+        return obj
     except json.JSONDecodeError as exc:
         raise DamagedFile(f"line {exc.lineno}: not valid JSON ({_short(exc)})") from None
     except UnicodeDecodeError as exc:
