@@ -144,3 +144,18 @@ def test_csv_cells_cannot_start_a_formula(tmp_path, evil):
             cells = [c for row in csv.reader(fh) for c in row]
         assert not any(c[:1] in ("=", "+", "-", "@", "\t", "\r") for c in cells), (name, cells)
         assert any(c == "'" + evil for c in cells), (name, cells)
+
+
+def test_byte_flip_in_the_schema_text(tmp_path):
+    """Found by the hostile harness: SQLite's error message quotes the damaged schema text, and
+    Python decodes error messages as strict UTF-8, so a flipped byte there raised
+    UnicodeDecodeError from the integrity check instead of a sqlite3 error."""
+    prof = _profile(tmp_path)
+    _sql(prof, "PRAGMA journal_mode=DELETE")
+    data = prof.usage_db.read_bytes()
+    assert b"CREATE INDEX errors_t" in data
+    prof.usage_db.write_bytes(data.replace(b"CREATE INDEX errors_t", b"CR\xc5ATE INDEX errors_t", 1))
+    summary, page = _report(prof, tmp_path)
+    assert "warning" in summary.lower() and 'class="warning"' in page
+    state = profile_state(Profile.open(prof.dir))
+    assert isinstance(state["usage"]["selections"], int)

@@ -39,12 +39,17 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+#: What reading a damaged log can raise. ValueError: SQLite's error messages quote the damaged
+#: schema text and Python decodes them as strict UTF-8 (UnicodeDecodeError instead of sqlite3.Error).
+_READ_ERRORS = (sqlite3.Error, ValueError)
+
+
 def usage_counts(path: Path) -> dict[str, int]:
     """{"sessions", "selections", "messages", "errors"} row counts (zeros when no log)."""
     out = {"sessions": 0, "selections": 0, "messages": 0, "errors": 0}
     try:
         conn = open_readonly(path)
-    except sqlite3.Error:
+    except _READ_ERRORS:
         return out
     if conn is None:
         return out
@@ -52,7 +57,7 @@ def usage_counts(path: Path) -> dict[str, int]:
         for table in out:
             try:
                 out[table] = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-            except (sqlite3.Error, ValueError):  # missing table or damaged file: report zero
+            except _READ_ERRORS:  # missing table or damaged file: report zero
                 pass
     finally:
         conn.close()
@@ -63,12 +68,12 @@ def integrity_check(path: Path) -> str:
     """SQLite's own consistency check: "ok" when the file is sound (else what is wrong, in words)."""
     try:
         conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+    except _READ_ERRORS as exc:
         return str(exc)
     conn.text_factory = _text
     try:
         return "; ".join(str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall())
-    except sqlite3.Error as exc:
+    except _READ_ERRORS as exc:
         return str(exc)
     finally:
         conn.close()
@@ -153,12 +158,12 @@ def read_log(path: Path, since: float | None = None, until: float | None = None,
     try:
         conn = open_readonly(path)
         assert conn is not None
-    except sqlite3.Error as exc:
+    except _READ_ERRORS as exc:
         return out, [f"the usage log {path.name} cannot be opened ({exc}); move it aside to start a new log"]
     try:
         try:
             check = "; ".join(str(r[0]) for r in conn.execute("PRAGMA quick_check(5)").fetchall())
-        except sqlite3.Error as exc:  # not a database at all, or its header is gone
+        except _READ_ERRORS as exc:  # not a database at all, or its header is gone
             return out, [f"the usage log {path.name} cannot be read ({exc}); nothing from it is in this report - "
                          "keep a copy and move it aside to start a new log"]
         if check != "ok":
@@ -178,7 +183,7 @@ def _read_table(conn: sqlite3.Connection, table: str, since: float | None,
     spec = COLUMNS.get(table, {})
     try:
         have = {str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})").fetchall()}
-    except sqlite3.Error as exc:
+    except _READ_ERRORS as exc:
         return [], [f"table {table} cannot be read ({exc})"]
     if not have:
         return [], [f"table {table} is missing from the usage log"] if table in COLUMNS else []
@@ -218,7 +223,7 @@ def _read_table(conn: sqlite3.Connection, table: str, since: float | None,
             for c in spec:
                 row.setdefault(c, None)
             rows.append(row)
-    except sqlite3.Error as exc:
+    except _READ_ERRORS as exc:
         problems.append(f"table {table}: reading stopped after {len(rows)} rows ({exc})")
     if dropped:
         problems.append(f"table {table}: {dropped} damaged row(s) (a time or count that is not a number) "
