@@ -141,3 +141,21 @@ def test_empty_existing_folder_still_becomes_a_profile(tmp_path):
     d.mkdir()
     p = Profile.open(d)
     assert (d / "profile.json").is_file() and p.dir == d
+
+
+def test_layout_import_into_a_shared_folder_keeps_its_mode(tmp_path):
+    import json
+
+    board = {"format": "open-board-0.1", "id": "1", "locale": "en", "name": "b",
+             "buttons": [{"id": "1", "label": "yes"}, {"id": "2", "label": "no"}],
+             "grid": {"rows": 1, "columns": 2, "order": [["1", "2"]]}}
+    src = tmp_path / "b.obf"
+    src.write_text(json.dumps(board), encoding="utf-8")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    env = headless_env(AAC_DATA_DIR=str(tmp_path / "data"))
+    r = subprocess.run([PYTHON, "-m", "aac.cli", "layout", "import", str(src), "--out", str(shared / "x.toml")],
+                       capture_output=True, text=True, env=env, cwd=str(REPO), timeout=120)
+    assert r.returncode == 0, r.stderr[-800:]
+    assert _mode(shared) == 0o1777 and _mode(shared / "x.toml") == 0o600
