@@ -153,7 +153,7 @@ class Learner:
             try:
                 rows = [(float(t), str(text)) for t, text in data["sentences"]]
                 self.vocab.rebuild(rows)
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: float() of a 400-digit int
                 self.vocab.rebuild([])
                 persistence._reject(self.dir / SENTENCES, "corrupt", f"has a bad entry ({exc})", self.problems)
         ex_data = persistence.load(self.dir / EXAMPLES, FMT_EXAMPLES, self.problems)
@@ -168,19 +168,20 @@ class Learner:
                         continue
                     ranker.examples = [Example.from_json(e, len(ranker.features)) for e in block["examples"]]
                     self._batch = max([self._batch] + [e.batch + 1 for e in ranker.examples])
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
                 for ranker in self.rankers.values():
                     ranker.examples = []
                 persistence._reject(self.dir / EXAMPLES, "corrupt", f"has a bad entry ({exc})", self.problems)
         w_data = persistence.load(self.dir / WEIGHTS, FMT_WEIGHTS, self.problems)
         for kind, ranker in self.rankers.items():
-            block = (w_data or {}).get("kinds", {}).get(kind) if isinstance(w_data, dict) else None
             try:
+                kinds = w_data.get("kinds") if isinstance(w_data, dict) else None
+                block = kinds.get(kind) if isinstance(kinds, dict) else None
                 if block and block.get("features") == ranker.features:
                     ranker.load_weights(block)
                 elif ranker.examples:
                     ranker.replay(ranker.examples)  # weights missing or stale: rebuild them
-            except (TypeError, ValueError, AttributeError) as exc:
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
                 self.problems.append(f"{self.dir / WEIGHTS}: {kind} weights unusable ({exc}); rebuilt from examples")
                 ranker.replay(ranker.examples)
 
