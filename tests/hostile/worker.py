@@ -114,8 +114,7 @@ class Runner:
             return "refused"
         from aac.predict.learn import Learner
 
-        learner = Learner.open(d)  # directly: profile_state's summary catches everything, the board must not need to
-        learner.close()
+        Learner.open(d)  # directly: profile_state's summary catches everything; the board's open_learner too
         state = profile_state(prof)
         json.dumps(state, ensure_ascii=False).encode("utf-8")  # `aac profile show --json` prints it
         self._render_labels([state["draft"]])
