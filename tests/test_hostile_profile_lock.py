@@ -13,10 +13,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reliability_helpers import PYTHON, REPO, headless_env  # noqa: E402

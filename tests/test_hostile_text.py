@@ -107,10 +107,10 @@ def test_layout_with_nul_label_is_not_kept_as_last_good(tmp_path, monkeypatch):
     monkeypatch.setenv("AAC_CACHE_DIR", str(tmp_path / "cache"))
     bad = tmp_path / "mine.toml"
     bad.write_text(LAYOUT.replace("LABEL", '"a\\u0000b"'), encoding="utf-8")
-    layout, problems = load_layout_or_default(str(bad))
+    _layout, problems = load_layout_or_default(str(bad))
     assert problems and "U+0000" in " ".join(str(p) for p in problems)
-    assert not list((paths.cache_dir() / "layouts-last-good").glob("*")) if (
-        paths.cache_dir() / "layouts-last-good").exists() else True
+    good = paths.cache_dir() / "layouts-last-good"
+    assert not good.exists() or not list(good.glob("*")), "a broken layout was kept as the last good copy"
 
 
 def test_renderer_draws_control_characters_harmlessly():
