@@ -159,3 +159,15 @@ def test_layout_import_into_a_shared_folder_keeps_its_mode(tmp_path):
                        capture_output=True, text=True, env=env, cwd=str(REPO), timeout=120)
     assert r.returncode == 0, r.stderr[-800:]
     assert _mode(shared) == 0o1777 and _mode(shared / "x.toml") == 0o600
+
+
+def test_profile_with_a_damaged_profile_json_and_other_files_still_opens(tmp_path):
+    d = tmp_path / "p"
+    Profile.open(d).close()
+    (d / "speech_history.json").write_text("[]", encoding="utf-8")
+    (d / "notes-from-a-newer-version.txt").write_text("x", encoding="utf-8")
+    (d / "profile.json").write_text("{broken", encoding="utf-8")
+    p = Profile.open(d)
+    assert any("profile.json" in msg for msg in p.problems)
+    (d / "profile.json").unlink()
+    Profile.open(d)  # still recognised by its settings.json

@@ -259,7 +259,7 @@ def _remove_stale_temp_files(directory: Path, older_than_s: float = STALE_TEMP_S
 #: Names a profile folder holds (see the module docstring); anything else means the folder is
 #: something else (a person's Documents, /tmp) that must not be re-moded or written into.
 _PROFILE_ENTRIES = ("profile.json", "settings.json", "draft.json", "calibration.json", "usage.sqlite",
-                    "learning", "profile.lock")
+                    "learning", "profile.lock", "speech_history.json")
 
 
 def _is_profile_entry(name: str) -> bool:
@@ -294,9 +294,12 @@ def check_profile_folder(directory: Path) -> None:
     if (directory / Profile.META).exists():
         return
     try:
-        others = sorted(n for n in os.listdir(directory) if not _is_profile_entry(n))
+        names = os.listdir(directory)
     except OSError as exc:
         raise ProfileError(f"{directory}: cannot list the folder ({exc.strerror or exc})") from None
+    if any(_is_profile_entry(n) and not n.startswith(".") for n in names):
+        return  # a profile whose profile.json was lost or set aside (a newer version may add files too)
+    others = sorted(n for n in names if not _is_profile_entry(n))
     if others:
         shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
         raise ProfileError(f"{directory}: this folder holds other files ({shown}) and is not a profile "
