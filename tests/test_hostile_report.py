@@ -174,3 +174,19 @@ def test_byte_flip_in_the_schema_text(tmp_path):
     assert "warning" in summary.lower() and 'class="warning"' in page
     state = profile_state(Profile.open(prof.dir))
     assert isinstance(state["usage"]["selections"], int)
+
+
+def test_board_log_writer_sets_aside_a_log_with_a_damaged_schema_text(tmp_path):
+    """The board's writer thread died on the same UnicodeDecodeError (logging stopped silently)."""
+    prof = _profile(tmp_path)
+    _sql(prof, "PRAGMA journal_mode=DELETE")
+    data = prof.usage_db.read_bytes()
+    prof.usage_db.write_bytes(data.replace(b"CREATE INDEX errors_t", b"CR\xc5ATE INDEX errors_t", 1))
+    log = UsageLog(Profile.open(prof.dir))
+    log.start_session(source="mouse", dwell_ms=1000, calibration_deg=None, language="en")
+    log.selection("letter")
+    log.close(timeout=30)
+    assert "set aside" in log.status, log.status
+    assert list(prof.dir.glob("usage.sqlite.corrupt-*"))
+    rows, warnings = usage_query.read_log(prof.usage_db)
+    assert len(rows["selections"]) == 1 and not warnings
