@@ -191,18 +191,21 @@ class Runner:
         return self._predictor
 
     def _render_labels(self, labels: Any) -> None:
-        """Draw every label with the board's FontBook (a NUL here once stopped the board)."""
+        """Draw every label as the board does (Renderer: fit, wrap, FontBook; a NUL here once
+        stopped the board on every start), in a tile-sized and a small box."""
         if self._fonts is None:
             import pygame
 
             pygame.font.init()
-            from aac.ui.fonts import FontBook
+            from aac.ui.render import Renderer
 
-            self._fonts = FontBook()
+            self._fonts = (Renderer(), pygame.Surface((320, 200)), pygame.Rect(10, 10, 300, 180),
+                           pygame.Rect(0, 0, 40, 30))
+        renderer, surf, big, small = self._fonts
         for text in labels:
             if text:
-                self._fonts.render(text, 28, (255, 255, 255))
-                self._fonts.size(text, 28)
+                renderer.draw_text_centered(surf, text, big, 64, (255, 255, 255))
+                renderer.draw_text_centered(surf, text, small, 20, (255, 255, 255), max_lines=1)
 
 
 def main() -> int:
