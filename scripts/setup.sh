@@ -29,6 +29,7 @@ command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # desktop-file-validate: the tests check the launcher that `aac install-desktop` writes
 command -v desktop-file-validate >/dev/null 2>&1 || need_apt+=(desktop-file-utils)
+command -v strace >/dev/null 2>&1 || need_apt+=(strace)  # tests/test_hostile_network.py: no network socket
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing OS packages: ${need_apt[*]}"

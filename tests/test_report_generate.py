@@ -214,6 +214,8 @@ def test_cli_report_errors_and_show(private_profile, tmp_path):
 def test_damaged_log_clear_error(tmp_path):
     prof = Profile.open(tmp_path / "p")
     prof.usage_db.write_bytes(b"not a database at all" * 50)
-    with pytest.raises(ReportError, match="cannot read the usage log"):
-        write_report(prof, tmp_path / "r.html")
+    # issue 20: a report that says so, not an error (and never a traceback)
+    summary = write_report(prof, tmp_path / "r.html")
+    assert "warning: the usage log usage.sqlite cannot be read" in summary
+    assert 'class="warning"' in (tmp_path / "r.html").read_text(encoding="utf-8")
 

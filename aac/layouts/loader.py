@@ -23,7 +23,8 @@ from typing import Any
 import tomllib
 
 from .. import paths
-from ..fileio import atomic_write_bytes
+from ..fileio import FileTooLarge, NotARegularFile, atomic_write_bytes, read_capped
+from ..text_safety import screen_text_problem
 from .model import (
     ACTIONS,
     ENDING_SLOTS,
@@ -164,12 +165,14 @@ def load_layout(path_or_name: PathOrName) -> Layout:
     """Load and check a layout by file path or name; raises LayoutError listing every problem."""
     path = resolve_layout(path_or_name)
     display = _display_name(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LayoutError([LayoutProblem(display, None, "", f"file is too large ({size} bytes)",
-                                             "a layout is a small text file; is this the right file?")])
-        data = path.read_bytes()
+    try:  # regular files only, read with a cap (a symlink to /dev/zero was read for ever; issue 20)
+        data = read_capped(path, MAX_FILE_BYTES)
+    except FileTooLarge as exc:
+        raise LayoutError([LayoutProblem(display, None, "", f"file {exc.strerror}",
+                                         "a layout is a small text file; is this the right file?")]) from None
+    except NotARegularFile:
+        raise LayoutError([LayoutProblem(display, None, "", "not a regular file (a device, fifo or folder)",
+                                         "give the layout's .toml file itself")]) from None
     except OSError as exc:
         raise LayoutError([LayoutProblem(display, None, "", f"cannot read the file: {exc.strerror or exc}", "")]) from None
     return parse_layout_bytes(data, display, source=path)
@@ -426,6 +429,10 @@ class _Checker:
             return None
         if not allow_empty and not value.strip():
             self.add(path + (key,), name, "is empty", f'write some text between the quotes: {key} = "..."')
+            return None
+        bad = screen_text_problem(value)
+        if bad:  # a NUL once stopped the board on every start (issue 20); aac/text_safety.py
+            self.add(path + (key,), name, bad, "remove it: tiles show plain text (no control or direction characters)")
             return None
         return value
 
@@ -816,6 +823,10 @@ class _Checker:
                      'e.g. keys = "qwertyuiop"')
             return []
         items = _split_keys(keys)
+        bad = next((b for b in map(screen_text_problem, items) if b), None)
+        if bad:
+            self.add(path + ("keys",), f"{label}.keys", bad, "remove it: keys are plain characters")
+            return []
         if not items:
             self.add(path + ("keys",), f"{label}.keys", "is empty", 'write the keys, e.g. keys = "qwertyuiop"')
             return []

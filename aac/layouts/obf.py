@@ -20,16 +20,18 @@ exact layout (``ext_aac_layout``) and is imported as it was exported.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..fileio import atomic_write_bytes, atomic_write_text
+from ..fileio import FileTooLarge, NotARegularFile, atomic_write_bytes, atomic_write_text, read_capped
 from .media import (
     MAX_PICTURE_BYTES,
     MAX_SOUND_BYTES,
@@ -40,12 +42,17 @@ from .media import (
     sniff_sound,
     sound_name,
 )
+from ..text_safety import clean_for_screen
 from .loader import MAX_COLS, MAX_ROWS, parse_layout_text
 from .model import ENDING_SLOTS, WORD_SLOTS, Layout, LayoutError
 from .themes import THEMES, contrast_ratio
 
 MAX_JSON_BYTES = 20_000_000
 MAX_ZIP_TOTAL = 200_000_000
+#: The largest .obf/.obz file read at all (the .obz itself; what it unpacks to is MAX_ZIP_TOTAL).
+MAX_FILE_BYTES = MAX_ZIP_TOTAL
+#: Bytes asked of zlib per read of an archive member (bounds the memory one read can take).
+READ_CHUNK = 1 << 16
 MAX_BOARDS = 200
 #: The top row added to every page needs room for message (>=2 cells) + 4 buttons.
 MIN_COLS = 6
@@ -137,6 +144,15 @@ def _id(value: Any) -> str | None:
     return None
 
 
+def _short_repr(value: Any, limit: int = 40) -> str:
+    """repr() for messages, cut short (a 4,000-digit number or a long string stays readable)."""
+    try:
+        text = repr(value)
+    except ValueError:  # int too large for str()
+        return "a number with more than 4300 digits"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _json(data: bytes, where: str) -> dict:
     if len(data) > MAX_JSON_BYTES:
         raise ObfError(f"{where} is too large ({len(data)} bytes) to be a board")
@@ -150,6 +166,8 @@ def _json(data: bytes, where: str) -> dict:
         raise ObfError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise ObfError(f"{where} is not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. a 5,000-digit number (Python's integer-digits limit)
+        raise ObfError(f"{where} is not valid JSON: {str(exc)[:80]}") from None
     if not isinstance(obj, dict):
         raise ObfError(f"{where} must hold a JSON object (a board), not {type(obj).__name__}")
     return obj
@@ -204,7 +222,10 @@ def _board(obj: dict, key: str, notes: list[str]) -> _Board:
     rows, cols = grid.get("rows"), grid.get("columns")
     for name, v in (("rows", rows), ("columns", cols)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ObfError(f"{where}: grid.{name} must be a positive whole number, got {v!r}")
+            raise ObfError(f"{where}: grid.{name} must be a positive whole number, got {_short_repr(v)}")
+    if rows > MAX_ROWS or cols > MAX_COLS:  # checked before the grid is built (10^5 x 10^5 took 3.8 GB)
+        raise ObfError(f"{where} is {rows} x {cols}; the largest page is {MAX_ROWS - 1} x {MAX_COLS} "
+                       "(one row is added for the message bar)")
     order = grid.get("order")
     if not isinstance(order, list) or not all(isinstance(r, list) for r in order):
         raise ObfError(f"{where}: grid.order must be a list of rows (lists of button ids)")
@@ -214,6 +235,14 @@ def _board(obj: dict, key: str, notes: list[str]) -> _Board:
     for r in range(rows):
         src = order[r] if r < len(order) else []
         norm.append([_id(src[c]) if c < len(src) else None for c in range(cols)])
+
+    cleaned = [0]
+
+    def clean(text: str) -> str:
+        """Labels reach the screen: control and text-direction characters removed (issue 20)."""
+        out = clean_for_screen(text)
+        cleaned[0] += out != text
+        return out
 
     raw_buttons = obj.get("buttons", [])
     if not isinstance(raw_buttons, list):
@@ -231,12 +260,12 @@ def _board(obj: dict, key: str, notes: list[str]) -> _Board:
         if bid in buttons:
             dupes.append(bid)
             continue
-        label = b.get("label") if isinstance(b.get("label"), str) else ""
-        voc = b.get("vocalization") if isinstance(b.get("vocalization"), str) else ""
+        label = clean(b.get("label")) if isinstance(b.get("label"), str) else ""
+        voc = clean(b.get("vocalization")) if isinstance(b.get("vocalization"), str) else ""
         link = b.get("load_board") if isinstance(b.get("load_board"), dict) else None
         buttons[bid] = _Button(
             id=bid, label=" ".join(label.split()), vocalization=" ".join(voc.split()),
-            action=b.get("action") if isinstance(b.get("action"), str) else None,
+            action=clean(b.get("action")) if isinstance(b.get("action"), str) else None,
             link=link, hidden=bool(b.get("hidden")), background=b.get("background_color"),
             has_image=b.get("image_id") not in (None, ""), has_sound=b.get("sound_id") not in (None, ""),
             image_id=_id(b.get("image_id")), sound_id=_id(b.get("sound_id")),
@@ -244,7 +273,12 @@ def _board(obj: dict, key: str, notes: list[str]) -> _Board:
     if dupes:
         notes.append(f"{where}: duplicate button ids {sorted(set(dupes))}; the first button with each id was kept")
     locale = obj.get("locale") if isinstance(obj.get("locale"), str) else None
-    name = obj.get("name") if isinstance(obj.get("name"), str) and obj.get("name").strip() else None
+    name = clean(obj.get("name")) if isinstance(obj.get("name"), str) and obj.get("name").strip() else None
+    raw_license = obj.get("license") if isinstance(obj.get("license"), dict) else None
+    licence = ({k: clean(v) if isinstance(v, str) else v for k, v in raw_license.items()}
+               if raw_license is not None else None)
+    if cleaned[0]:
+        notes.append(f"{where}: {cleaned[0]} text(s) held control or text-direction characters; they were removed")
     media: dict[str, dict[str, dict]] = {"images": {}, "sounds": {}}
     for kind in media:
         entries = obj.get(kind)
@@ -252,40 +286,70 @@ def _board(obj: dict, key: str, notes: list[str]) -> _Board:
             if isinstance(entry, dict) and _id(entry.get("id")) is not None:
                 media[kind].setdefault(_id(entry.get("id")), entry)  # type: ignore[index]
     return _Board(key=key, id=_id(obj.get("id")) or key, name=" ".join((name or key).split()), locale=locale,
-                  rows=rows, cols=cols, order=norm, buttons=buttons,
-                  license=obj.get("license") if isinstance(obj.get("license"), dict) else None,
+                  rows=rows, cols=cols, order=norm, buttons=buttons, license=licence,
                   images=media["images"], sounds=media["sounds"])
 
 
 def _read_boards(path: Path, notes: list[str]) -> list[_Board]:
-    """All boards reachable in the file, root first."""
+    """All boards reachable in the file, root first.
+
+    The file is read once, with a cap, and only if it is a regular file (a symlink to /dev/zero
+    or a fifo was read for ever: issue 20, finding 4); an .obz is then opened from those bytes.
+    """
     try:
-        data = path.read_bytes() if path.stat().st_size <= MAX_ZIP_TOTAL else None
+        data = read_capped(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ObfError("file not found") from None
+    except FileTooLarge:
+        raise ObfError(f"file is too large to be a board (more than {MAX_FILE_BYTES // 1_000_000} MB)") from None
+    except NotARegularFile:
+        raise ObfError("not a regular file (a device, fifo or folder); give the .obf or .obz file itself") from None
     except OSError as exc:
         raise ObfError(f"cannot read the file: {exc.strerror or exc}") from None
-    if data is None:
-        raise ObfError("file is too large to be a board")
     if data[:4] == b"PK\x03\x04" or path.suffix.lower() == ".obz":
-        return _read_obz(path, notes)
+        return _read_obz(data, notes)
     return [_board(_json(data, path.name), path.name, notes)]
 
 
-def _read_obz(path: Path, notes: list[str]) -> list[_Board]:
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bytes:
+    """One member's bytes, read in chunks and capped: never trusts the header's sizes.
+
+    ``zf.read`` asks zlib for up to 2**31 bytes in one call, so a member whose header claims
+    150 bytes grew to 2.1 GB before its CRC failed. Here each member stops at MAX_JSON_BYTES and
+    the whole package at ``budget[0]`` bytes actually unpacked.
+    """
+    cap = min(MAX_JSON_BYTES, budget[0])
+    out, total = [], 0
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(min(READ_CHUNK, cap + 1 - total))
+            if not chunk:
+                break
+            out.append(chunk)
+            total += len(chunk)
+            if total > cap:
+                raise ObfError(f"{info.filename!r} unpacks to more than {cap} bytes (its header says "
+                               f"{info.file_size}); refusing to open the package")
+    budget[0] -= total
+    return b"".join(out)
+
+
+def _read_obz(data: bytes, notes: list[str]) -> list[_Board]:
     try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
         raise ObfError("not a valid .obz (zip) package") from None
     with zf:
         names = {i.filename: i for i in zf.infolist() if not i.is_dir()}
         if sum(i.file_size for i in names.values()) > MAX_ZIP_TOTAL:
             raise ObfError("the package unpacks to more than 200 MB; refusing to open it")
+        budget = [MAX_ZIP_TOTAL]
 
         def read(member: str) -> bytes:
             try:
-                return zf.read(names[member])
-            except (zipfile.BadZipFile, KeyError, RuntimeError, OSError, EOFError) as exc:
+                return _read_member(zf, names[member], budget)
+            except (zipfile.BadZipFile, KeyError, RuntimeError, OSError, EOFError, ValueError,
+                    NotImplementedError, zlib.error) as exc:
                 raise ObfError(f"cannot read {member!r} from the package: {exc}") from None
 
         if "manifest.json" not in names:

@@ -17,6 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from aac.predict.service import ModelNotFound, find_model_dir, language_of, open_learner
+from aac.text_safety import clean_for_screen
+
+#: The longest sentence ``{"learn": ...}`` accepts. A message composed on the board is a few
+#: dozen characters (the dev corpus's longest line is under 200); 40 learns of 100,000
+#: characters took the service from 282 MB to 1.24 GB and every later start to 13 s (issue 20).
+MAX_LEARN_CHARS = 1000
+#: The longest request line read; longer lines are answered with an error and skipped whole.
+MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
 def _add_model_opts(p: argparse.ArgumentParser) -> None:
@@ -144,18 +152,14 @@ def handle_line(predictor: Any, line: str, previews: bool = True) -> dict:
     if not isinstance(req, dict):
         return {"error": "expected a JSON object like {\"context\": \"...\", \"prefix\": \"...\"} or {\"learn\": \"...\"}"}
     if "learn" in req:
-        if not isinstance(req["learn"], str):
-            return {"error": "\"learn\" must be a string (the sentence the person said)"}
-        try:
-            predictor.learn(req["learn"])
-        except Exception as exc:  # noqa: BLE001
-            return {"error": f"learning failed: {exc}"}
-        return {"ok": True}
+        return _learn(predictor, req["learn"])
     if "context" not in req and "prefix" not in req:
         return {"error": "expected \"context\" and \"prefix\" (or \"learn\")"}
     context, prefix = req.get("context", ""), req.get("prefix", "")
     if not isinstance(context, str) or not isinstance(prefix, str):
         return {"error": "\"context\" and \"prefix\" must be strings"}
+    if _has_surrogate(context) or _has_surrogate(prefix):
+        return {"error": "\"context\" and \"prefix\" must be valid Unicode text (found a lone surrogate escape like \\ud800)"}
     if any(c.isspace() for c in prefix.strip()):
         return {"error": "\"prefix\" is the partial word being typed and cannot contain spaces"}
     try:
@@ -163,6 +167,62 @@ def handle_line(predictor: Any, line: str, previews: bool = True) -> dict:
     except Exception as exc:  # noqa: BLE001 - keep serving
         return {"error": f"prediction failed: {type(exc).__name__}: {exc}"}
     return {"words": sug.words, "endings": sug.endings, "previews": sug.previews, "chunks": sug.chunks, "latency_ms": round(sug.latency_ms, 1)}
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _learn(predictor: Any, sentence: Any) -> dict:
+    """``{"learn": ...}``: validated, limited, and an error whenever it was not learned and kept."""
+    if not isinstance(sentence, str):
+        return {"error": "\"learn\" must be a string (the sentence the person said)"}
+    if _has_surrogate(sentence):  # cannot be saved as UTF-8: the save failed and learning went off
+        return {"error": "\"learn\" must be valid Unicode text (found a lone surrogate escape like \\ud800); not learned"}
+    if len(sentence) > MAX_LEARN_CHARS:
+        return {"error": f"\"learn\" is {len(sentence)} characters; a sentence is at most {MAX_LEARN_CHARS}; not learned"}
+    sentence = clean_for_screen(sentence)  # learned words are shown on tiles: no control characters
+    if getattr(predictor, "_learner_failed", False):
+        return {"error": "learning is off for this session after an earlier failure (see the service's log); not learned"}
+    learner = getattr(predictor, "learner", None)
+    before = len(getattr(learner, "problems", []) or [])
+    try:
+        predictor.learn(sentence)
+    except Exception as exc:  # noqa: BLE001
+        return {"error": f"learning failed: {exc}"}
+    if getattr(predictor, "_learner_failed", False):
+        return {"error": "learning failed and is off for this session; not learned"}
+    problems = list(getattr(learner, "problems", []) or [])[before:]
+    if problems:
+        return {"error": f"learned for this session, but not saved: {problems[-1]}"}
+    return {"ok": True}
+
+
+def _request_lines(stream: Any) -> Any:
+    """(text or None, error) per input line, read as bytes so no byte can end the service.
+
+    Invalid UTF-8 gives an error answer for that line only; a line over MAX_LINE_BYTES is read
+    to its end and answered with an error. Blank lines are not requests (no answer)."""
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while True:  # skip the rest of this line without holding it
+                more = stream.readline(1 << 20)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield None, f"line longer than {MAX_LINE_BYTES} bytes; not read"
+            continue
+        try:
+            text = raw if isinstance(raw, str) else raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if not raw.strip():
+                continue
+            yield None, f"line is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start})"
+            continue
+        if text.strip():
+            yield text, None
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -175,6 +235,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(f"aac predict: --profile {profile} is a file; give a profile folder (it is created if missing)",
               file=sys.stderr)
         return 2
+    if profile:
+        from aac.store.profile import ProfileError, check_profile_folder
+
+        from aac.store.profile_lock import ProfileBusy, acquire
+
+        try:  # before anything writes: a folder that is not a profile is never re-moded or filled
+            check_profile_folder(Path(profile).expanduser())
+            if Path(profile).expanduser().is_dir():  # one process learns into a profile at a time
+                acquire(Path(profile).expanduser())  # held until the process exits
+        except (ProfileError, ProfileBusy) as exc:
+            print(f"aac predict: --profile {exc}", file=sys.stderr)
+            return 2
     try:
         predictor = _predictor(args, learn=True)
     except LanguageError as exc:
@@ -183,11 +255,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except ModelNotFound as exc:
         print(f"aac predict: {exc}", file=sys.stderr)
         return 3
-    for line in sys.stdin:
-        if not line.strip():
-            continue
+    stdin = getattr(sys.stdin, "buffer", None)
+    for line, error in _request_lines(stdin if stdin is not None else sys.stdin):
         try:
-            out = handle_line(predictor, line, previews=not args.no_previews)
+            out = {"error": error} if line is None else handle_line(predictor, line, previews=not args.no_previews)
         except Exception as exc:  # noqa: BLE001 - the contract: one line out, keep running
             out = {"error": f"{type(exc).__name__}: {exc}"}
         _emit(out)

@@ -186,6 +186,7 @@ class Engine:
     HEADROOM = 32
 
     def __init__(self, model_dir: Path | str, threads: int | None = None, spin: bool = True) -> None:
+        os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # no telemetry (see aac/__init__.py)
         import onnxruntime as ort
         from tokenizers import Tokenizer
 

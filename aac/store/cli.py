@@ -268,7 +268,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot write the report: {exc.strerror or exc} ({getattr(exc, 'filename', '')})")
-    print(f"report written to {args.out} ({summary})")
+    first, *warnings = summary.split("\n")
+    print(f"report written to {args.out} ({first})")
+    for w in warnings:  # a damaged usage log: the report was written, with these left out
+        print(w, file=sys.stderr)
     if args.csv:
         print(f"tables written to {args.csv}/")
     if args.lam:

@@ -87,6 +87,7 @@ class Profile:
         directory = Path(path).expanduser()
         if directory.exists() and not directory.is_dir():
             raise ProfileError(f"{directory}: is a file, not a profile folder")
+        check_profile_folder(directory)
         try:
             ensure_private_dir(directory)
             ensure_private_dir(directory / cls.LEARNING)
@@ -253,6 +254,56 @@ def _remove_stale_temp_files(directory: Path, older_than_s: float = STALE_TEMP_S
         except OSError:
             pass
     return removed
+
+
+#: Names a profile folder holds (see the module docstring); anything else means the folder is
+#: something else (a person's Documents, /tmp) that must not be re-moded or written into.
+_PROFILE_ENTRIES = ("profile.json", "settings.json", "draft.json", "calibration.json", "usage.sqlite",
+                    "learning", "profile.lock", "speech_history.json")
+
+
+def _is_profile_entry(name: str) -> bool:
+    return name.startswith(".") or name.startswith(_PROFILE_ENTRIES)
+
+
+def check_profile_folder(directory: Path) -> None:
+    """Refuse a folder that is not (and cannot become) this user's profile (issue 20, finding 1).
+
+    * a folder, or a symlink to one, that belongs to another user: never chmodded or written;
+    * an existing folder holding other files and no profile.json: ``--profile ~/Documents`` by
+      mistake must not turn Documents into a 0700 profile.
+    An empty folder, a missing one and an existing profile are fine.
+    """
+    import os
+
+    try:
+        lst = os.lstat(directory)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ProfileError(f"{directory}: cannot use this folder ({exc.strerror or exc})") from None
+    uid = os.geteuid()
+    try:
+        st = os.stat(directory)
+    except OSError as exc:
+        raise ProfileError(f"{directory}: cannot use this folder ({exc.strerror or exc})") from None
+    for what, owner in (("the symlink", lst.st_uid), ("the folder", st.st_uid)):
+        if owner != uid:
+            raise ProfileError(f"{directory}: {what} belongs to another user (uid {owner}); a profile must "
+                               "belong to the person running the app - give a folder of your own")
+    if (directory / Profile.META).exists():
+        return
+    try:
+        names = os.listdir(directory)
+    except OSError as exc:
+        raise ProfileError(f"{directory}: cannot list the folder ({exc.strerror or exc})") from None
+    if any(_is_profile_entry(n) and not n.startswith(".") for n in names):
+        return  # a profile whose profile.json was lost or set aside (a newer version may add files too)
+    others = sorted(n for n in names if not _is_profile_entry(n))
+    if others:
+        shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+        raise ProfileError(f"{directory}: this folder holds other files ({shown}) and is not a profile "
+                           "(no profile.json); give a new or empty folder, or a profile name")
 
 
 def list_profiles(root: Path | None = None) -> list[Path]:

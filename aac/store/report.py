@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aac.fileio import atomic_write_text, ensure_private_dir
+from aac.fileio import atomic_write_text, make_dirs
 from aac.store import report_plots as plots
 from aac.store.core_vocabulary import source_of as core_source
 from aac.store.language_measures import Vocabulary, mlu_words, vocabulary
@@ -33,13 +33,14 @@ from aac.store.report_periods import (
     measure,
     split_weeks,
 )
-from aac.store.usage_log import read_tables
 from aac.store.usage_query import (
     marked_sessions,
     read_actions,
     read_extra,
     real_use_only,
 )
+from aac.store.csv_cells import spreadsheet_safe
+from aac.store.usage_query import day_bound_timestamp, read_log, warnings_html
 
 
 class ReportError(Exception):
@@ -54,12 +55,7 @@ def parse_day(text: str | None, option: str, end: bool = False) -> float | None:
         dt = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ReportError(f"{option}: expected a date like 2026-11-01, found {text!r}") from None
-    if dt.tzinfo is not None:
-        dt = dt.astimezone().replace(tzinfo=None)
-    is_date_only = len(text.strip()) <= 10
-    if end and is_date_only:
-        dt = dt + timedelta(days=1)
-    return dt.timestamp()
+    return day_bound_timestamp(dt, end=end and len(text.strip()) <= 10)
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -440,13 +436,14 @@ def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in columns})
+        w.writerow({k: ("" if r.get(k) is None else spreadsheet_safe(r.get(k))) for k in columns})
     return buf.getvalue()
 
 
 def write_csv(directory: Path, rows: dict[str, list[dict[str, Any]]], m: Metrics, text_logging: bool) -> list[Path]:
     """One CSV per table plus daily.csv; text columns are left out unless text logging is on."""
-    directory = ensure_private_dir(Path(directory))
+    directory = Path(directory)
+    make_dirs(directory)  # new folders private; an existing one is the clinician's, left as it is
     columns = {
         "sessions": ["id", "started", "ended", "source", "calibration_deg", "dwell_ms", "language", "layout", "kind"],
         "selections": ["id", "t", "session_id", "kind", "slot", "rank", "dwell_ms", "latency_ms", "page", "action"]
@@ -482,23 +479,26 @@ def _r(v: float | None) -> float | None:
 
 
 def _load(profile: Any, lo: float | None, hi: float | None, include_simulated: bool,
-          text_logging: bool, word_statistics: bool) -> tuple[dict[str, list[dict[str, Any]]], int]:
-    """The rows of one period as the report may show them; returns (rows, marked sessions left out)."""
+          text_logging: bool, word_statistics: bool) -> tuple[dict[str, list[dict[str, Any]]], int, list[str]]:
+    """The rows of one period as the report may show them; returns (rows, marked sessions left out,
+    warnings about a damaged log). Never raises for a damaged log: what cannot be used is left out
+    and named (issue 20)."""
+    rows, warnings = read_log(profile.usage_db, since=lo, until=hi)
+    left_out = 0
     try:
-        rows = read_tables(profile.usage_db, since=lo, until=hi)
         rows.update(read_extra(profile.usage_db, since=lo, until=hi))
         if rows["selections"] and "action" not in rows["selections"][0]:  # a reader of fixed columns
             actions = read_actions(profile.usage_db)
             for r in rows["selections"]:
                 r["action"] = actions.get(r.get("id"))
-        left_out = 0
         if not include_simulated:  # simulated/screenshot runs logged with --log-as-use
             n_all = len(rows["sessions"])
             rows = real_use_only(rows, marked_sessions(profile.usage_db))
             left_out = n_all - len(rows["sessions"])
-    except sqlite3.DatabaseError as exc:
-        raise ReportError(f"{profile.usage_db}: cannot read the usage log ({exc}); "
-                          "check the file, or move it aside to start a new log") from exc
+    except (sqlite3.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
+        warnings.append(f"part of the usage log could not be read ({exc}); the report shows the rest")
+    rows.setdefault("events", [])
+    rows.setdefault("word_counts", [])
     if not text_logging:  # text logged while it was on stays out of the report once it is off
         for table in ("selections", "messages"):
             for r in rows[table]:
@@ -514,7 +514,7 @@ def _load(profile: Any, lo: float | None, hi: float | None, include_simulated: b
         rows["errors"] = [r for r in rows["errors"] if not str(r.get("kind", "")).startswith("dwell")]
         rows["events"] = sorted(rows.get("events", []) + [dict(r, kind="dwell_change", value=None) for r in moved],
                                 key=lambda r: r["t"])
-    return rows, left_out
+    return rows, left_out, warnings
 
 
 def _language(profile: Any, rows: dict[str, list[dict[str, Any]]]) -> str:
@@ -567,7 +567,7 @@ def write_report(profile: Any, out: str | Path, since: str | None = None, until:
         raise ReportError(f"--out {out} is a folder; give a file name such as {out / 'report.html'}")
     text_logging = bool(profile.settings.text_logging)
     word_statistics = bool(getattr(profile.settings, "word_statistics", False))
-    rows, left_out = _load(profile, lo, hi, include_simulated, text_logging, word_statistics)
+    rows, left_out, log_warnings = _load(profile, lo, hi, include_simulated, text_logging, word_statistics)
     notes = []
     if left_out:
         notes.append(f"{left_out} simulated or test sessions (aac simulate / screenshots run with "
@@ -586,7 +586,8 @@ def write_report(profile: Any, out: str | Path, since: str | None = None, until:
         weeks.append(measure(wk.strftime("%d %b"), wrows, vocab_of(wrows)))
     compare = None
     if compare_since or compare_until:
-        crows, _ = _load(profile, clo, chi, include_simulated, text_logging, word_statistics)
+        crows, _, compare_warnings = _load(profile, clo, chi, include_simulated, text_logging, word_statistics)
+        log_warnings += [w for w in compare_warnings if w not in log_warnings]
         pa = measure(_period_label(lo, hi, rows) + " (A)", rows, vocab)
         pb = measure(_period_label(clo, chi, crows) + " (B)", crows, vocab_of(crows))
         # earlier period first, so "change" always reads as progress over time
@@ -596,6 +597,8 @@ def write_report(profile: Any, out: str | Path, since: str | None = None, until:
                     mlu=mlu_words(rows["messages"]))
     period = f"{since or 'start of log'} to {until or 'today'}"
     page = build_html(profile.name, period, m, rows, profile.calibration_history, text_logging, notes, extras)
+    if log_warnings:
+        page = page.replace("<body>", "<body>" + warnings_html(log_warnings), 1)
     atomic_write_text(out, page)
     if csv_dir is not None:
         write_csv(Path(csv_dir), rows, m, text_logging)
@@ -604,7 +607,8 @@ def write_report(profile: Any, out: str | Path, since: str | None = None, until:
         from aac.store.lam import write_lam
 
         write_lam(Path(lam), rows, text_logging=text_logging, profile_name=profile.name)
-    return f"{len(rows['sessions'])} sessions, {m.selections} selections, {m.messages} messages"
+    summary = f"{len(rows['sessions'])} sessions, {m.selections} selections, {m.messages} messages"
+    return summary + "".join(f"\nwarning: {w}" for w in log_warnings)
 
 
 def write_weekly_csv(directory: Path, weeks: list[PeriodMeasures], vocab: Vocabulary) -> Path:

@@ -170,7 +170,11 @@ def _in_range(name: str, value: float) -> tuple[Any, str | None]:
     lo, hi = RANGES.get(name, (-math.inf, math.inf))
     if lo <= value <= hi:
         return value, None
-    return None, f"expected {_expected(name)}, found {value:g}"
+    try:
+        shown = f"{value:g}"
+    except OverflowError:  # a 4,000-digit whole number from a damaged file
+        shown = f"a number with {len(str(abs(int(value))))} digits"
+    return None, f"expected {_expected(name)}, found {shown}"
 
 
 def from_dict(data: dict[str, Any], source: str = "settings") -> tuple[Settings, list[str]]:
@@ -197,7 +201,10 @@ def from_dict(data: dict[str, Any], source: str = "settings") -> tuple[Settings,
             extra[key] = value
             problems.append(f"{source}: {key}: unknown setting, kept but ignored")
             continue
-        clean, why = check_value(key, value)
+        try:
+            clean, why = check_value(key, value)
+        except (ValueError, OverflowError, TypeError, RecursionError) as exc:  # a damaged value: its default
+            clean, why = None, f"unusable value ({type(exc).__name__})"
         if why:
             default = getattr(Settings(), key)
             problems.append(f"{source}: {key}: {why}; using the default {json.dumps(default)}")

@@ -306,7 +306,8 @@ class UsageLog:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             try:
                 return connect(self.path)
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # UnicodeDecodeError: SQLite's
+                # message quoting a damaged schema, decoded strictly by Python (issue 20)
                 if isinstance(exc, sqlite3.OperationalError):
                     raise
                 moved = set_aside_db(self.path)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pygame
 
+from aac.text_safety import clean_for_screen
 from aac.ui.surface_cache import SurfaceCache
 
 _DEJAVU_DIRS = [
@@ -220,9 +221,11 @@ class FontBook:
         return hit
 
     def font(self, size: int, text: str = "") -> pygame.font.Font:
+        text = clean_for_screen(text)
         return get_font(int(size), self.path_for(text), script_of(text))
 
     def size(self, text: str, size: int) -> tuple[int, int]:
+        text = clean_for_screen(text)  # pygame raises on "\0" (issue 20): every string is cleaned here
         return self.font(size, text).size(text)
 
     def render(
@@ -230,10 +233,16 @@ class FontBook:
     ) -> pygame.Surface:
         """``text`` drawn in the font chosen for ``like`` (the whole label a line belongs to, so
         every line of a wrapped label uses the font its size was fitted with)."""
+        text = clean_for_screen(text)  # a NUL in a label or draft once stopped the board (issue 20)
         key = (text, int(size), tuple(color), like)
         surf = self._render_cache.get(key)
         if surf is None:
-            surf = self._render_cache.put(key, self.font(size, like if like is not None else text).render(text, True, color))
+            font = self.font(size, like if like is not None else text)
+            try:
+                img = font.render(text, True, color)
+            except pygame.error:  # "Text has zero width": only zero-width characters (U+200B, U+FEFF...)
+                img = font.render("", True, color)
+            surf = self._render_cache.put(key, img)
         return surf
 
 

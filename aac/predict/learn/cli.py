@@ -56,7 +56,10 @@ def cmd_reset(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if not args.yes:
         return _fail(f"this deletes everything learned for {prof.name!r}; add --yes to confirm")
-    Learner.open(prof.dir).reset()
+    learner = Learner.open(prof.dir)
+    if learner.dir is None:  # another process holds the profile (issue 20): nothing could be deleted
+        return _fail(learner.problems[-1] if learner.problems else "the profile's learning cannot be changed now")
+    learner.reset()
     print(f"{prof.name}: learned words, sentences and reranker deleted")
     return 0
 
@@ -73,6 +76,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
     except (ValueError, ProfileError) as exc:
         return _fail(str(exc))
     learner = Learner.open(prof.dir)
+    if learner.dir is None:  # another process holds the profile (issue 20): nothing would be saved
+        return _fail(learner.problems[-1] if learner.problems else "the profile's learning cannot be changed now")
     removed = learner.forget(since, until)
     for p in learner.problems:
         print(f"warning: {p}", file=sys.stderr)

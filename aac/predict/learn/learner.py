@@ -126,7 +126,25 @@ class Learner:
         self = cls(directory, enabled, clock)
         if directory is not None and directory.exists():
             self._load()
+        if directory is not None and enabled:
+            self._take_profile_lock(Path(profile_dir))
         return self
+
+    def _take_profile_lock(self, profile_dir: Path) -> None:
+        """One process writes a profile's learning at a time (aac/store/profile_lock.py, issue 20).
+
+        If another process holds it, this learner suggests from what was loaded but never saves
+        (``dir`` None), and says so in ``problems``: its save would erase the other's sentences."""
+        from aac.store.profile_lock import ProfileBusy, acquire
+
+        try:
+            if profile_dir.is_dir():
+                self._profile_lock = acquire(profile_dir)
+        except ProfileBusy as exc:
+            self.problems.append(f"{exc}; what is learned here is not saved (close the other one to keep learning)")
+            self.dir = None
+        except OSError as exc:  # a read-only profile: saving fails later and is reported there
+            log.warning("learning: cannot take the profile lock: %s", exc)
 
     def _load(self) -> None:
         assert self.dir is not None
@@ -135,7 +153,7 @@ class Learner:
             try:
                 rows = [(float(t), str(text)) for t, text in data["sentences"]]
                 self.vocab.rebuild(rows)
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: float() of a 400-digit int
                 self.vocab.rebuild([])
                 persistence._reject(self.dir / SENTENCES, "corrupt", f"has a bad entry ({exc})", self.problems)
         ex_data = persistence.load(self.dir / EXAMPLES, FMT_EXAMPLES, self.problems)
@@ -150,19 +168,20 @@ class Learner:
                         continue
                     ranker.examples = [Example.from_json(e, len(ranker.features)) for e in block["examples"]]
                     self._batch = max([self._batch] + [e.batch + 1 for e in ranker.examples])
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
                 for ranker in self.rankers.values():
                     ranker.examples = []
                 persistence._reject(self.dir / EXAMPLES, "corrupt", f"has a bad entry ({exc})", self.problems)
         w_data = persistence.load(self.dir / WEIGHTS, FMT_WEIGHTS, self.problems)
         for kind, ranker in self.rankers.items():
-            block = (w_data or {}).get("kinds", {}).get(kind) if isinstance(w_data, dict) else None
             try:
+                kinds = w_data.get("kinds") if isinstance(w_data, dict) else None
+                block = kinds.get(kind) if isinstance(kinds, dict) else None
                 if block and block.get("features") == ranker.features:
                     ranker.load_weights(block)
                 elif ranker.examples:
                     ranker.replay(ranker.examples)  # weights missing or stale: rebuild them
-            except (TypeError, ValueError, AttributeError) as exc:
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
                 self.problems.append(f"{self.dir / WEIGHTS}: {kind} weights unusable ({exc}); rebuilt from examples")
                 ranker.replay(ranker.examples)
 
@@ -437,9 +456,13 @@ class Learner:
             return removed
 
     def close(self) -> None:
-        """Write everything, including the training lists not written yet."""
+        """Write everything, including the training lists not written yet; give the profile back."""
         if self.enabled:
             self.save(full=True)
+        lock = getattr(self, "_profile_lock", None)
+        if lock is not None:
+            self._profile_lock = None
+            lock.release()
 
     def summary(self) -> dict[str, Any]:
         """Counts a caregiver or clinician may see (no text)."""

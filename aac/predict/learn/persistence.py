@@ -41,12 +41,14 @@ def set_aside(path: Path, why: str) -> Path:
 
 def load(path: Path, fmt: str, problems: list[str]) -> dict[str, Any] | None:
     """Read one learning file; returns its dict, or None (absent or set aside, with a problem)."""
-    if not path.exists():
-        return None
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    from aac.store.jsonfile import DamagedFile, parse_json_bytes, read_person_bytes
+
+    try:  # the one guarded reader of a person's files (issue 20: any failure = a damaged file)
+        raw = read_person_bytes(path)
+        if raw is None:
+            return None
+        data = parse_json_bytes(raw)
+    except (OSError, DamagedFile) as exc:
         return _reject(path, "corrupt", f"cannot be read ({exc})", problems)
     if not isinstance(data, dict) or data.get("format") != fmt:
         return _reject(path, "corrupt", f"is not a {fmt!r} file", problems)
