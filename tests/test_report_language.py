@@ -98,8 +98,8 @@ def test_improvement_shows_in_the_comparison(improving):
     for name, better in (("Words per minute", True), ("Selections per minute", True),
                          ("Corrections per 100 selections", False), ("Mean length of utterance (words)", True)):
         (_, earlier), (_, later), (cls, change) = cells(name)
-        e, l = float(earlier.split()[0]), float(later.split()[0])
-        assert (l > e) if better else (l < e), (name, earlier, later)
+        e, lat = float(earlier.split()[0]), float(later.split()[0])
+        assert (lat > e) if better else (lat < e), (name, earlier, later)
         assert cls == "better", (name, change)
     (_, e_words), (_, l_words), _ = cells("Words")
     assert int(l_words) > int(e_words)
