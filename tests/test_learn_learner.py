@@ -230,5 +230,5 @@ def test_module_summary_reads_the_profile_setting(tmp_path: Path):
     prof = Profile.open(tmp_path / "p")
     prof.set("learning_enabled", False)
     Learner.open(prof.dir).learn_sentence("hello")
-    s = summary(prof.dir)
+    s = summary(prof.dir, enabled=prof.settings.learning_enabled)  # the CLI passes the setting (issue 14)
     assert s["enabled"] is False and s["sentences"] == 1
