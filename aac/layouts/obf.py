@@ -723,11 +723,9 @@ def _button_media(board: _Board, btn: _Button, media: dict[str, bytes], counts: 
 
 def _own_boards(path: Path) -> tuple[list[dict], dict[str, bytes]] | None:
     """The raw boards (root first) and package files of a file ``aac layout export`` wrote, else None."""
-    try:
-        if path.stat().st_size > MAX_ZIP_TOTAL:
-            return None
-        data = path.read_bytes()
-    except OSError:
+    try:  # the same guarded read as every board (issue 20): regular files only, capped
+        data = read_capped(path, MAX_FILE_BYTES)
+    except OSError:  # includes NotARegularFile and FileTooLarge; _read_boards then says why
         return None
     if data[:4] != b"PK\x03\x04":
         try:
@@ -735,16 +733,21 @@ def _own_boards(path: Path) -> tuple[list[dict], dict[str, bytes]] | None:
         except ObfError:
             return None
         return ([root], {}) if isinstance(root.get("ext_aac_layout"), dict) else None
+    budget = [MAX_ZIP_TOTAL]  # members are read with a byte cap: headers can lie about sizes
+
+    def read(member: str) -> bytes:
+        return _read_member(zf, names[member], budget)
+
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = {i.filename: i for i in zf.infolist() if not i.is_dir()}
             if "manifest.json" not in names or sum(i.file_size for i in names.values()) > MAX_ZIP_TOTAL:
                 return None
-            manifest = _json(zf.read("manifest.json"), "manifest.json")
+            manifest = _json(read("manifest.json"), "manifest.json")
             root_path = manifest.get("root")
             if not isinstance(root_path, str) or _norm(root_path) not in names:
                 return None
-            root = _json(zf.read(_norm(root_path)), root_path)
+            root = _json(read(_norm(root_path)), root_path)
             if not isinstance(root.get("ext_aac_layout"), dict):
                 return None
             paths_of = manifest.get("paths") if isinstance(manifest.get("paths"), dict) else {}
@@ -752,13 +755,13 @@ def _own_boards(path: Path) -> tuple[list[dict], dict[str, bytes]] | None:
             boards = [root]
             for p in board_paths.values():
                 if isinstance(p, str) and _norm(p) != _norm(root_path) and _norm(p) in names:
-                    boards.append(_json(zf.read(_norm(p)), p))
+                    boards.append(_json(read(_norm(p)), p))
             files: dict[str, bytes] = {}
             for kind in ("images", "sounds"):
                 listed = paths_of.get(kind) if isinstance(paths_of.get(kind), dict) else {}
                 for p in listed.values():
                     if isinstance(p, str) and _norm(p) in names and names[_norm(p)].file_size <= MAX_PICTURE_BYTES:
-                        files[_norm(p)] = zf.read(_norm(p))
+                        files[_norm(p)] = read(_norm(p))
             return boards, files
     except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, KeyError, ObfError):
         return None
