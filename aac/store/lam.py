@@ -39,10 +39,13 @@ CODES: dict[str, str] = {
     UsageKind.LETTER: "SPE", UsageKind.SPACE: "SPE", UsageKind.PUNCT: "SPE", UsageKind.WORD: "WPR",
     UsageKind.ENDING: "NWL", UsageKind.PREVIEW: "NWL", UsageKind.CHUNK: "NWL", UsageKind.PHRASE: "WOR",
     UsageKind.RECORDED_MESSAGE: "WOR",
+    # a message said again from the history page: the whole message in one selection, like a
+    # recorded message
+    UsageKind.HISTORY: "WOR",
 }
 #: Kinds whose text is whole words (written followed by a space).
 WHOLE_WORD_KINDS = frozenset({UsageKind.WORD, UsageKind.ENDING, UsageKind.PREVIEW, UsageKind.CHUNK,
-                              UsageKind.PHRASE, UsageKind.RECORDED_MESSAGE})
+                              UsageKind.PHRASE, UsageKind.RECORDED_MESSAGE, UsageKind.HISTORY})
 
 HEADER = """### CAUTION ###
 The following data represents personal communication.

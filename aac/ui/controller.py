@@ -431,7 +431,7 @@ class BoardController:
         handlers: dict[TileKind, tuple[Callable[[str], object], str]] = {
             TileKind.LETTER: (s.type_letter, tile.value), TileKind.PUNCT: (s.punctuation, tile.value),
             TileKind.PHRASE: (s.phrase, tile.value or tile.label), TileKind.PAGE: (s.switch_page, tile.target or ""),
-            TileKind.ACTION: (self._do_action, tile.action or ""), TileKind.HISTORY: (self._respeak, tile.value),
+            TileKind.ACTION: (self._do_action, tile.action or ""), TileKind.HISTORY: (lambda text: self._respeak(text, box), tile.value),
         }
         if kind not in handlers:
             return ""
@@ -548,10 +548,15 @@ class BoardController:
             self._effects.append(SaveHistory(tuple(self.history.to_list())))
 
     # ------------------------------------------------------------------ history page
-    def _respeak(self, text: str) -> None:
-        """A history tile: say that message again (it moves to the top of the history)."""
+    def _respeak(self, text: str, box: TileBox) -> None:
+        """A history tile: say that message again (it moves to the top of the history).
+
+        Logged as a selection of kind "history" (the report counts it with recorded messages
+        as "said again"; its words only with text logging on, like any selection's text)."""
         if not text.strip():
             return
+        self._effects.append(LogSelection(UsageKind.HISTORY, None, None, self.dwell.config.dwell_s * 1000.0, None,
+                                          box.id, self.session.page, text))
         self.last_spoken = text
         items = [t.casefold() for t in self.history.items()]
         recording = self.history.recording_of(items.index(text.casefold())) if text.casefold() in items else None
