@@ -68,6 +68,8 @@ class ScriptedPredictor:
     endings: list[str] = field(default_factory=lambda: ["I am hungry.", "I need help.", "Thank you."])
     previews: dict[str, list[str]] = field(default_factory=dict)
     learned: list[str] = field(default_factory=list)
+    #: What the board reads of a real predictor's learner (``learner.problems``); None: no learning.
+    learner: object = None
 
     def suggest(self, context, prefix, cancel=None, **kwargs):
         from aac.predict.types import Suggestions
