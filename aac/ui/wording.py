@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from aac.kinds import Action
+
 #: The board's own status words the person reads, per language (English when a pack has none).
 STATUS_TEXT = {
     "en": {
@@ -97,3 +99,27 @@ def learning_status(language: str, problems: Sequence[str]) -> str:
             found = _HOLDER.search(problem)
             return board_text(language, "learning_busy", holder=found.group(1) if found else "?")
     return board_text(language, "learning_problems", count=len(problems))
+
+
+#: Labels of action tiles a layout gives no ``label`` (the layout loader and the renderer use
+#: them), per language; English when a pack has none, the action's name when a language lacks one.
+ACTION_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        Action.SPEAK: "Speak", Action.DELETE_LETTER: "Delete letter", Action.DELETE_WORD: "Delete word",
+        Action.UNDO: "Undo", Action.CLEAR: "Clear", Action.PAUSE: "Pause", Action.RESUME: "Resume",
+        Action.SPACE: "Space", Action.STOP_SPEECH: "Stop", Action.SETTINGS: "Settings",
+        Action.HISTORY: "History", Action.CALIBRATE: "Calibrate",
+    },
+    "ru": {
+        Action.SPEAK: "Сказать", Action.DELETE_LETTER: "Стереть букву", Action.DELETE_WORD: "Стереть слово",
+        Action.UNDO: "Отменить", Action.CLEAR: "Очистить", Action.PAUSE: "Пауза", Action.RESUME: "Продолжить",
+        Action.SPACE: "Пробел", Action.STOP_SPEECH: "Стоп", Action.SETTINGS: "Настройки",
+        Action.HISTORY: "История", Action.CALIBRATE: "Калибровка",
+    },
+}
+
+
+def action_label(language: str, action: str) -> str:
+    """The label of an action tile without its own (English fallback, then the action's name)."""
+    table = ACTION_LABELS.get(language, ACTION_LABELS["en"])
+    return table.get(action) or ACTION_LABELS["en"].get(action) or action
