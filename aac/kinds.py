@@ -1,8 +1,10 @@
-"""The one list of kinds: tile kinds, tile actions and session event kinds.
+"""The one list of kinds: tile kinds, tile actions, session event kinds and what the usage log
+records (selection and error kinds).
 
 Layouts (what a file may say), the session (what it emits), the board controller (what a tile
-does), the usage log (what it records) and the simulated person (what it looks for) all import
-these, so a new kind is added in one place. They are ``StrEnum`` members: equal to their plain
+does), the usage log (what it records), the report and the LAM file (what they count), the speech
+policy (what it says back) and the simulated person (what it looks for) all import these, so a
+new kind is added in one place. They are ``StrEnum`` members: equal to their plain
 string, so layout files, the usage database and JSON output keep the same words.
 """
 
@@ -83,3 +85,53 @@ RETURNING_KINDS = frozenset(
 CORRECTION_KINDS = frozenset({EventKind.UNDO, EventKind.DELETE_LETTER, EventKind.DELETE_WORD, EventKind.CLEAR})
 #: Actions that toggle the pause (the pause tile becomes the resume tile in the same place).
 PAUSE_ACTIONS = frozenset({Action.PAUSE, Action.RESUME})
+
+
+class UsageKind(StrEnum):
+    """What one selection row of the usage log records (its ``kind`` column).
+
+    The content event kinds keep their names; the rest are the log's own: how an ending was
+    reached, recorded and repeated messages, and everything that writes no text.
+    """
+
+    WORD = "word"
+    ENDING = "ending"
+    #: An ending taken from a word's preview (the report counts these apart from endings).
+    PREVIEW = "preview"
+    CHUNK = "chunk"
+    LETTER = "letter"
+    SPACE = "space"
+    PUNCT = "punct"
+    PHRASE = "phrase"
+    #: The person's own recording played instead of synthesis (aac/speech/bank.py).
+    RECORDED_MESSAGE = "recorded message"
+    #: A spoken message said again from the history page.
+    HISTORY = "history"
+    #: An older name for a recorded message (logs written before "recorded message").
+    RECORDED = "recorded"
+    #: Any action tile (undo, pause, speak...): the action's name goes in its own column.
+    ACTION = "action"
+    PAGE = "page"
+
+
+class ErrorKind(StrEnum):
+    """What one error row of the usage log records: a correction or a suspected mistake."""
+
+    UNDO = "undo"
+    DELETE_LETTER = "delete_letter"
+    DELETE_WORD = "delete_word"
+    CLEAR = "clear"
+    #: An undo within a few seconds of a selection: the person probably did not mean it.
+    FALSE_ACTIVATION_SUSPECTED = "false_activation_suspected"
+
+
+#: The usage log's kind for an ending taken from a word's preview.
+PREVIEW_ENDING = UsageKind.PREVIEW
+#: The usage log's kind for a played recording.
+RECORDED_MESSAGE = UsageKind.RECORDED_MESSAGE
+#: Logged selections the report counts as predictions (rank statistics, prediction share).
+USAGE_PREDICTION_KINDS = frozenset({UsageKind.WORD, UsageKind.ENDING, UsageKind.CHUNK})
+#: Logged selections that write text (the report's "content" selections).
+USAGE_CONTENT_KINDS = frozenset(UsageKind(k) for k in CONTENT_KINDS)
+#: Error rows that are corrections (each session event in CORRECTION_KINDS logs one).
+CORRECTION_ERRORS = frozenset(ErrorKind(k) for k in CORRECTION_KINDS)

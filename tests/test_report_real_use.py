@@ -118,8 +118,8 @@ def test_marked_sessions_left_out_of_report_unless_asked(used_profile, tmp_path)
     n_real = len(before["sessions"])
     assert default.startswith(f"{n_real} sessions")
     assert "1 simulated or test sessions" in out.read_text()  # the report says what it left out
-    rows, left_out, _warnings = _load(used_profile, None, None, True, False, False)  # --include-simulated
-    assert left_out == 0 and len(rows["sessions"]) == n_real + 1 and len(rows["messages"]) == len(before["messages"]) + 1
+    rows, left_out, warnings = _load(used_profile, None, None, True, False, False)  # --include-simulated
+    assert left_out == 0 and warnings == [] and len(rows["sessions"]) == n_real + 1 and len(rows["messages"]) == len(before["messages"]) + 1
 
 
 def _run(args: list[str], data: Path, timeout: int = 600) -> subprocess.CompletedProcess:

@@ -146,3 +146,5 @@ def test_a_phrase_tile_with_a_recording_plays_it_at_once_and_history_replays_it(
     r.gaze(next(b for b in r.c.boxes if b.id != entry.id), 0.4)
     r.gaze(entry, 2.0)  # the newest message: said again with the same recording
     assert r.of(fx.Speak) == [fx.Speak(text, "good-morning", replay=True)]
+    said_again = r.of(fx.LogSelection)  # logged as "history": the report counts it as said again
+    assert [(s.kind, s.tile_id, s.page, s.text) for s in said_again] == [("history", entry.id, "__history__", text)]

@@ -25,6 +25,7 @@ import tomllib
 from .. import paths
 from ..fileio import FileTooLarge, NotARegularFile, atomic_write_bytes, read_capped
 from ..text_safety import screen_text_problem
+from ..ui.wording import action_label
 from .model import (
     ACTIONS,
     ENDING_SLOTS,
@@ -66,21 +67,6 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "action": ("action",),
     "page": ("target",),
     "message": (),
-}
-#: Labels shown when an action or page tile has no ``label``, per layout language.
-ACTION_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "speak": "Speak", "delete_letter": "Delete letter", "delete_word": "Delete word",
-        "undo": "Undo", "clear": "Clear", "pause": "Pause", "resume": "Resume", "space": "Space",
-        "stop_speech": "Stop", "settings": "Settings", "history": "History",
-        "calibrate": "Calibrate",
-    },
-    "ru": {
-        "speak": "Сказать", "delete_letter": "Стереть букву", "delete_word": "Стереть слово",
-        "undo": "Отменить", "clear": "Очистить", "pause": "Пауза", "resume": "Продолжить",
-        "space": "Пробел", "stop_speech": "Стоп", "settings": "Настройки", "history": "История",
-        "calibrate": "Калибровка",
-    },
 }
 NAMED_COLOURS = {
     "black": "#000000", "white": "#ffffff", "red": "#ff0000", "green": "#008000",
@@ -771,7 +757,7 @@ class _Checker:
             if kind in ("letter", "punct", "phrase"):
                 text_label = value or ""
             elif kind == "action":
-                text_label = ACTION_LABELS.get(self.language, ACTION_LABELS["en"]).get(action or "", action or "")
+                text_label = action_label(self.language, action or "")  # the board's own words
             elif kind == "page":
                 text_label = _page_label(target or "")
             else:

@@ -11,10 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aac.kinds import EventKind
+
 #: Characters that end a sentence (same set as the session's).
 SENTENCE_END = frozenset(".!?…‽。！？")
 _CLOSERS = "\"'”’»)]}›"
-_INSERT_KINDS = ("word", "ending", "chunk", "phrase")
+_INSERT_KINDS = frozenset({EventKind.WORD, EventKind.ENDING, EventKind.CHUNK, EventKind.PHRASE})
+#: Events after which a finished word or sentence may be said.
+_SAYING_KINDS = _INSERT_KINDS | {EventKind.SPACE, EventKind.PUNCT}
 
 
 def last_sentence(text: str) -> str:
@@ -68,11 +72,11 @@ class SpeechPolicy:
         kind = getattr(event, "kind", "")
         extra = getattr(event, "extra", None) or {}
         changed = extra.get("changed", True)
-        if kind == "letter":
+        if kind == EventKind.LETTER:
             self._typed_word = bool(changed) or self._typed_word
             return []
         typed, self._typed_word = self._typed_word, False
-        if not changed or kind not in _INSERT_KINDS + ("space", "punct"):
+        if not changed or kind not in _SAYING_KINDS:
             return []
         if self.speak_on_sentence_end and ends_sentence(text_after):
             sentence = last_sentence(text_after)

@@ -32,8 +32,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-CODES = {"letter": "SPE", "space": "SPE", "punct": "SPE", "word": "WPR", "ending": "NWL", "preview": "NWL",
-         "chunk": "NWL", "phrase": "WOR", "recorded message": "WOR"}
+from aac.kinds import UsageKind
+
+#: The LAM code of each logged selection kind that is a language event (the others are not written).
+CODES: dict[str, str] = {
+    UsageKind.LETTER: "SPE", UsageKind.SPACE: "SPE", UsageKind.PUNCT: "SPE", UsageKind.WORD: "WPR",
+    UsageKind.ENDING: "NWL", UsageKind.PREVIEW: "NWL", UsageKind.CHUNK: "NWL", UsageKind.PHRASE: "WOR",
+    UsageKind.RECORDED_MESSAGE: "WOR",
+    # a message said again from the history page: the whole message in one selection, like a
+    # recorded message
+    UsageKind.HISTORY: "WOR",
+}
+#: Kinds whose text is whole words (written followed by a space).
+WHOLE_WORD_KINDS = frozenset({UsageKind.WORD, UsageKind.ENDING, UsageKind.PREVIEW, UsageKind.CHUNK,
+                              UsageKind.PHRASE, UsageKind.RECORDED_MESSAGE, UsageKind.HISTORY})
 
 HEADER = """### CAUTION ###
 The following data represents personal communication.
@@ -49,9 +61,9 @@ def _content(sel: dict[str, Any], text_logging: bool) -> str:
     if not text_logging or sel.get("text") is None:
         return f"[{kind.replace(' ', '_')}]"
     text = str(sel["text"])
-    if kind == "space":
+    if kind == UsageKind.SPACE:
         return " "
-    if kind in ("word", "ending", "preview", "chunk", "phrase", "recorded message") and not text.endswith(" "):
+    if kind in WHOLE_WORD_KINDS and not text.endswith(" "):
         text += " "  # a whole word is followed by its space, as in the guide's examples
     return text
 

@@ -18,6 +18,7 @@ import os
 from collections import Counter, defaultdict
 from typing import Any
 
+from aac.kinds import TileKind
 from aac.store.usage_schema import tile_cell
 
 #: Rendered size of a page: the common 16:9 screen, large enough for tile labels to read on paper.
@@ -27,7 +28,7 @@ KEY_H = 56
 #: At most this many pages (the most used first) are drawn.
 MAX_PAGES = 4
 
-_SLOT_NAMES = {"word": "Prediction", "ending": "Ending", "chunk": "Phrase prediction"}
+_SLOT_NAMES: dict[str, str] = {TileKind.WORD: "Prediction", TileKind.ENDING: "Ending", TileKind.CHUNK: "Phrase prediction"}
 
 
 def _colour(frac: float) -> tuple[int, int, int]:

@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-PREDICTION_KINDS = ("word", "ending", "chunk")
-CONTENT_KINDS = ("word", "ending", "chunk", "letter", "phrase", "punct", "space")
+from aac.kinds import USAGE_CONTENT_KINDS, USAGE_PREDICTION_KINDS
+
+#: Logged selections counted as predictions, and those that write text (aac/kinds.py).
+PREDICTION_KINDS = USAGE_PREDICTION_KINDS
+CONTENT_KINDS = USAGE_CONTENT_KINDS
 
 
 def local_dt(t: float) -> datetime:

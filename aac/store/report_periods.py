@@ -27,23 +27,25 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from aac.kinds import CORRECTION_ERRORS, Action, ErrorKind, UsageKind
 from aac.store.language_measures import Vocabulary, mlu_words
 
 #: A gap between two selections of one message longer than this counts as a pause. 30 s: four
 #: times the slowest synthetic letter search at a 1.2 s dwell, and longer than any search the
 #: simulated person makes on the default board (aac simulate), so it marks a real interruption.
 LONG_GAP_S = 30.0
-CORRECTIONS = ("undo", "delete_letter", "delete_word", "clear")
+CORRECTIONS = CORRECTION_ERRORS
 
 #: Composition categories: (key, label, selection kinds that count).
-COMPOSITION = [
-    ("prediction", "Predicted word", ("word",)),
-    ("ending", "Sentence ending", ("ending",)),
-    ("preview", "Preview (ending offered with a word)", ("preview",)),
-    ("chunk", "Predicted phrase", ("chunk",)),
-    ("phrase", "Quick phrase", ("phrase",)),
-    ("spelling", "Spelling (letters, space, punctuation)", ("letter", "space", "punct")),
-    ("recorded", "Recorded message (played, or said again from history)", ("recorded message", "history", "recorded")),
+COMPOSITION: list[tuple[str, str, tuple[UsageKind, ...]]] = [
+    ("prediction", "Predicted word", (UsageKind.WORD,)),
+    ("ending", "Sentence ending", (UsageKind.ENDING,)),
+    ("preview", "Preview (ending offered with a word)", (UsageKind.PREVIEW,)),
+    ("chunk", "Predicted phrase", (UsageKind.CHUNK,)),
+    ("phrase", "Quick phrase", (UsageKind.PHRASE,)),
+    ("spelling", "Spelling (letters, space, punctuation)", (UsageKind.LETTER, UsageKind.SPACE, UsageKind.PUNCT)),
+    ("recorded", "Recorded message (played, or said again from history)",
+     (UsageKind.RECORDED_MESSAGE, UsageKind.HISTORY, UsageKind.RECORDED)),
 ]
 
 
@@ -77,9 +79,10 @@ class PeriodMeasures:
 
 
 def _kind_of(sel: dict[str, Any]) -> str:
-    """The composition kind of a selection row: the history page's tiles are logged as actions."""
-    if sel.get("kind") == "action" and sel.get("action") in ("history", "recorded"):
-        return "history"
+    """The composition kind of a selection row (logs that wrote a history tile as an action
+    count it as "history", the kind the board logs it with now)."""
+    if sel.get("kind") == UsageKind.ACTION and sel.get("action") in (UsageKind.HISTORY, UsageKind.RECORDED):
+        return UsageKind.HISTORY
     return str(sel.get("kind"))
 
 
@@ -105,11 +108,11 @@ def measure(label: str, rows: dict[str, list[dict[str, Any]]], vocab: Vocabulary
     kinds = Counter(r.get("kind") for r in errs)
     if sels:
         p.corrections_per_100 = 100.0 * sum(kinds[k] for k in CORRECTIONS) / len(sels)
-        p.false_activations_per_100 = 100.0 * kinds["false_activation_suspected"] / len(sels)
+        p.false_activations_per_100 = 100.0 * kinds[ErrorKind.FALSE_ACTIVATION_SUSPECTED] / len(sels)
     by_kind = Counter(_kind_of(r) for r in sels)
     for key, _, members in COMPOSITION:
         p.composition[key] = sum(by_kind[k] for k in members)
-    p.pause_key = sum(1 for r in sels if r.get("kind") == "action" and r.get("action") == "pause")
+    p.pause_key = sum(1 for r in sels if r.get("kind") == UsageKind.ACTION and r.get("action") == Action.PAUSE)
     p.long_gaps = long_gaps(sels, msgs)
     p.mlu = mlu_words(msgs)
     minutes = 0.0

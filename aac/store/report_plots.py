@@ -20,10 +20,13 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from aac.kinds import UsageKind
 from aac.store.report_metrics import Metrics, local_dt
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-KIND_ORDER = ["word", "ending", "chunk", "phrase", "letter", "space", "punct", "action", "page"]
+#: The order of selection kinds in the kinds plot (plain strings: they are the plot's labels).
+KIND_ORDER = [k.value for k in (UsageKind.WORD, UsageKind.ENDING, UsageKind.CHUNK, UsageKind.PHRASE, UsageKind.LETTER,
+                                UsageKind.SPACE, UsageKind.PUNCT, UsageKind.ACTION, UsageKind.PAGE)]
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _RC = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "axes.spines.top": False,
        "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3}
@@ -137,7 +140,7 @@ def ranks_plot(m: Metrics) -> bytes | None:
         return None
     import matplotlib
 
-    kinds = [k for k in ("word", "ending", "chunk") if k in m.ranks]
+    kinds = [k.value for k in (UsageKind.WORD, UsageKind.ENDING, UsageKind.CHUNK) if k in m.ranks]
     top = max(max(c) for c in m.ranks.values())
     ranks = list(range(top + 1))
     with matplotlib.rc_context(_RC):

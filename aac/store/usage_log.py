@@ -49,6 +49,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from aac.kinds import UsageKind
 from aac.store.usage_query import (  # noqa: F401 - re-exported: part of the documented API
     integrity_check,
     open_readonly,
@@ -158,10 +159,10 @@ class UsageLog:
         t = _t(t)
         keep = self.text_logging
         k = _s(kind) or "unknown"
-        action = action_of(tile_id) if k in ("action", "history") else None
+        action = action_of(tile_id) if k in (UsageKind.ACTION, UsageKind.HISTORY) else None
         self._put(("selection", t, k, _i(slot), _i(rank), _f(dwell_ms), _f(latency_ms),
                    _s(page), _s(tile_id) if keep else None, _s(text) if keep else None, action))
-        if k == "phrase" and isinstance(text, str) and text.strip() and self.word_stats and self.real_use:
+        if k == UsageKind.PHRASE and isinstance(text, str) and text.strip() and self.word_stats and self.real_use:
             self._put(("words", local_day(t), "phrase", [text.strip()[:200]]))
         if tile_id is not None and self.real_use:
             cell = tile_cell(str(tile_id))
@@ -199,7 +200,7 @@ class UsageLog:
         """The person's own recording was played instead of synthesis (aac/speech/bank.py): logged
         as a selection of kind "recorded message". Its words are kept only with text logging on,
         exactly like any other selection's text."""
-        self.selection("recorded message", tile_id=tile_id, page=page, text=text, t=t)
+        self.selection(UsageKind.RECORDED_MESSAGE, tile_id=tile_id, page=page, text=text, t=t)
 
     def error(self, kind: str, t: float | None = None) -> None:
         """A correction or suspected mistake: undo, delete_letter, delete_word, clear,

@@ -31,9 +31,10 @@ from aac.ui.calibration_screen import calibrate_board
 from aac.ui.controller import BoardController, BoardOptions
 from aac.ui.history_file import HistoryFile
 from aac.ui.language_choice import effective_layout, effective_voice, language_code
-from aac.ui.ports import DraftSink, GazePort, PredictionsPort, SpeakerPort, UsageSink, status_of
+from aac.ui.ports import DraftSink, GazePort, PredictionsPort, SpeakerPort, UsageSink, learning_problems, status_of
 from aac.ui.render import FrameView, Renderer
 from aac.ui.settings_screen import SettingsScreen
+from aac.ui.wording import learning_status
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,9 @@ class BoardApp:
 
     def _parts_status(self, gaze_lost: bool) -> tuple[str, ...]:
         parts = (self.speaker, None if gaze_lost else self.source, self.usage_log, self._draft_sink())
-        return tuple(s for s in (status_of(p) for p in parts if p is not None) if s)
+        lines = tuple(s for s in (status_of(p) for p in parts if p is not None) if s)
+        learning = learning_status(self.language, learning_problems(self.service))
+        return lines + (learning,) if learning else lines
 
     def _draft_sink(self) -> DraftSink | None:
         try:

@@ -40,10 +40,14 @@ from aac.kinds import (
     CORRECTION_KINDS,
     PAUSE_ACTIONS,
     PREDICTION_KINDS,
+    PREVIEW_ENDING,
+    RECORDED_MESSAGE,
     RETURNING_KINDS,
     Action,
+    ErrorKind,
     EventKind,
     TileKind,
+    UsageKind,
 )
 from aac.layouts.model import Layout, Page, Tile, Theme
 from aac.layouts.themes import THEMES, get_theme, with_overrides
@@ -82,10 +86,6 @@ from aac.ui.wording import board_text, status_text
 
 log = logging.getLogger(__name__)
 
-#: Usage-log kinds the controller adds to the session's event kinds (aac/store/report_periods.py
-#: counts them): an ending chosen from a word's preview, and a phrase tile's recording played.
-PREVIEW_ENDING = "preview"
-RECORDED_MESSAGE = "recorded message"
 #: Dwell on a settings tile (long, so the gaze user does not open it by accident).
 SETTINGS_DWELL_S = 3.0
 #: Layout problems stay first on the status line this long, then shrink to a short note.
@@ -431,7 +431,7 @@ class BoardController:
         handlers: dict[TileKind, tuple[Callable[[str], object], str]] = {
             TileKind.LETTER: (s.type_letter, tile.value), TileKind.PUNCT: (s.punctuation, tile.value),
             TileKind.PHRASE: (s.phrase, tile.value or tile.label), TileKind.PAGE: (s.switch_page, tile.target or ""),
-            TileKind.ACTION: (self._do_action, tile.action or ""), TileKind.HISTORY: (self._respeak, tile.value),
+            TileKind.ACTION: (self._do_action, tile.action or ""), TileKind.HISTORY: (lambda text: self._respeak(text, box), tile.value),
         }
         if kind not in handlers:
             return ""
@@ -483,10 +483,10 @@ class BoardController:
                 spoken, self._spoken = self._spoken, ""
                 self._on_speak(spoken, now)
             if kind in CORRECTION_KINDS:
-                self._effects.append(LogError(kind))
+                self._effects.append(LogError(ErrorKind(kind)))
                 # An undo right after a selection suggests that selection was not meant.
                 if kind == EventKind.UNDO and self.activations and now - self.activations[-1].t < SUSPECT_UNDO_S:
-                    self._effects.append(LogError("false_activation_suspected"))
+                    self._effects.append(LogError(ErrorKind.FALSE_ACTIVATION_SUSPECTED))
             if kind in CONTENT_KINDS:
                 if self._message_started is None:
                     self._message_started = now
@@ -501,7 +501,7 @@ class BoardController:
         latency = getattr(shown, "latency_ms", None) if kind in PREDICTION_KINDS else None
         started = self._dwell_started.get(box.id)
         dwell_ms = (now - started) * 1000.0 if started is not None else self.dwell.config.dwell_s * 1000.0
-        log_kind = kind if kind in CONTENT_KINDS or kind == EventKind.PAGE else "action"
+        log_kind = UsageKind(kind) if kind in CONTENT_KINDS or kind == EventKind.PAGE else UsageKind.ACTION
         if kind == EventKind.ENDING and ev.extra.get("via_word"):
             log_kind = PREVIEW_ENDING  # an ending taken from a word's preview (the report counts these)
         self._effects.append(LogSelection(
@@ -548,10 +548,15 @@ class BoardController:
             self._effects.append(SaveHistory(tuple(self.history.to_list())))
 
     # ------------------------------------------------------------------ history page
-    def _respeak(self, text: str) -> None:
-        """A history tile: say that message again (it moves to the top of the history)."""
+    def _respeak(self, text: str, box: TileBox) -> None:
+        """A history tile: say that message again (it moves to the top of the history).
+
+        Logged as a selection of kind "history" (the report counts it with recorded messages
+        as "said again"; its words only with text logging on, like any selection's text)."""
         if not text.strip():
             return
+        self._effects.append(LogSelection(UsageKind.HISTORY, None, None, self.dwell.config.dwell_s * 1000.0, None,
+                                          box.id, self.session.page, text))
         self.last_spoken = text
         items = [t.casefold() for t in self.history.items()]
         recording = self.history.recording_of(items.index(text.casefold())) if text.casefold() in items else None

@@ -73,3 +73,18 @@ def status_of(part: object) -> str:
     """A part's visible status line ("" when it has none): speakers, sources and logs have one."""
     status = getattr(part, "status", "")
     return str(status) if status else ""
+
+
+def learning_problems(service: object) -> tuple[str, ...]:
+    """What went wrong with the person's learning (``Learner.problems`` of aac/predict/learn:
+    the profile held by another program, a damaged file set aside, a save that failed), read
+    from the prediction service's predictor; () without a service, predictor or learner.
+
+    The learner lives on the service's worker thread and only appends to its list, so a copy
+    taken here is a consistent snapshot.
+    """
+    predictor = getattr(service, "predictor", None)
+    problems = getattr(getattr(predictor, "learner", None), "problems", None)
+    if not isinstance(problems, list):
+        return ()
+    return tuple(str(p) for p in list(problems))

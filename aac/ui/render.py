@@ -15,28 +15,12 @@ from aac.ui.fonts import FontBook
 from aac.ui.geometry import TileBox
 from aac.ui.surface_cache import SurfaceCache
 from aac.ui.view import FrameView
-from aac.ui.wording import status_text
+from aac.ui.wording import action_label, status_text
 
 #: Upper bound for cached tile images (a full 1920x1080 board is ~8 MB of tiles).
 TILE_CACHE_BYTES = 48 * 1024 * 1024
 
 RGB = tuple[int, int, int]
-
-#: Labels for action tiles when the layout gives none.
-ACTION_LABELS = {
-    "speak": "Speak",
-    "delete_letter": "Delete letter",
-    "delete_word": "Delete word",
-    "undo": "Undo",
-    "clear": "Clear",
-    "pause": "Pause",
-    "resume": "Resume",
-    "space": "Space",
-    "stop_speech": "Stop",
-    "settings": "Settings",
-    "history": "History",
-    "calibrate": "Calibrate",
-}
 
 FLASH_S = 0.25
 
@@ -146,7 +130,7 @@ class Renderer:
         if kind == "action":
             if view.paused and box.id in view.resume_ids:
                 return status_text(view.language, "resume"), False
-            return ACTION_LABELS.get(str(tile.action), str(tile.action)), False
+            return action_label(view.language, str(tile.action)), False
         if kind == "page":
             return str(tile.target or "").replace("_", " ").title(), False
         return str(tile.value), False

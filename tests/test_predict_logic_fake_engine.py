@@ -1,0 +1,59 @@
+"""The real Predictor's own logic on a fake engine (tests/conftest.py ``FakeEngine``).
+
+No ONNX model: the engine is a bigram table over a tiny byte-level vocabulary, so each rule of
+the predictor (prefix constraint, canonical spelling, dedupe across case, casing at a sentence
+start, the word and ending filters) is seen deciding on known scores.
+"""
+
+from __future__ import annotations
+
+from aac.predict.suggest import Predictor, PredictorSettings
+
+
+def test_prefix_constraint_keeps_only_words_that_start_with_what_was_typed(fake_engine):
+    p = Predictor(fake_engine)
+    got = p.suggest("I want ", "he")
+    assert got.words[:3] == ["help", "hello", "here"]
+    assert all(w.startswith("he") for w in got.words)
+    assert "he" not in got.words  # the typed prefix itself saves nothing
+    assert "water" not in got.words and "to" not in got.words  # the best words overall don't fit
+    assert all(e.lower().startswith("he") for e in got.endings)
+    # a mid-word prefix that one token covers only partly (" he" + "l..."): still whole words
+    longer = p.suggest("I want ", "hel")
+    assert longer.words[:2] == ["help", "hello"] and "here" not in longer.words
+    # "help" is reached both as " help" and as " he" + "lp"; only the tokenizer's own spelling
+    # counts, so it is shown once
+    assert longer.words.count("help") == 1
+
+
+def test_words_are_filtered_deduplicated_and_cased(fake_engine):
+    p = Predictor(fake_engine)
+    words = p.suggest("I want ", "").words
+    # " damn" (profane) and " x" (one letter, not a word) scored above "to" but are not shown;
+    # " water" and " Water" are one word (their probabilities summed), shown as the model spelled
+    # the better one
+    assert words == ["water", "to", "help", "some", "hello"]
+    # at a sentence start every word gets a capital; " the" and " The" are one tile
+    start = p.suggest("I want water. ", "").words
+    assert start[:3] == ["I", "The", "Please"]
+    assert [w.lower() for w in start].count("the") == 1
+    # the profanity filter is the person's setting: off, the word is offered
+    unfiltered = Predictor(fake_engine, PredictorSettings(profanity_filter=False)).suggest("I want ", "").words
+    assert "damn" in unfiltered and "x" not in unfiltered
+
+
+def test_endings_stop_at_the_sentence_end_and_drop_profanity(fake_engine):
+    p = Predictor(fake_engine)
+    got = p.with_previews("I want ", "")
+    assert got.endings == ["water.", "to go home.", "help."]
+    assert len({e.split()[0] for e in got.endings}) == 3  # different first words by construction
+    # "some" continues greedily into "some damn water."; that preview is dropped, the next
+    # branch ("some water.") is kept
+    assert got.previews["some"] == ["some water."]
+    assert not any("damn" in e for es in got.previews.values() for e in es)
+    loose = Predictor(fake_engine, PredictorSettings(profanity_filter=False)).with_previews("I want ", "")
+    assert "some damn water." in loose.previews["some"]
+    # a cached answer costs no engine call
+    calls = fake_engine.calls
+    assert p.suggest("I want ", "").endings == got.endings
+    assert fake_engine.calls == calls
