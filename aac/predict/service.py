@@ -92,6 +92,12 @@ def predictor_settings_from(settings: Any) -> Any:
     pf = get("profanity_filter", None)
     if pf is not None:
         ps.profanity_filter = bool(pf)
+    gate = get("suggestion_gate", None)
+    if gate is not None:
+        ps.gate = bool(gate)
+    gain = get("suggestion_gate_min_gain", None)
+    if isinstance(gain, (int, float)) and not isinstance(gain, bool):
+        ps.gate_min_gain = float(gain)
     return ps
 
 

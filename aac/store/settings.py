@@ -46,6 +46,18 @@ class Settings:
     learning_enabled: bool = True
     clear_after_speak: bool = True
     scan_interval_ms: int = 1200
+    #: Confidence gate (issue 15): ending tiles show only suggestions worth reading; off = always 3.
+    suggestion_gate: bool = True
+    #: The gate's minimum expected selections saved (aac.predict.gate.MIN_GAIN); lower = more endings.
+    suggestion_gate_min_gain: float = 0.3
+    #: Adaptive dwell (aac.gaze.adaptive_dwell), off by default: the dwell shortens in small steps
+    #: while the person selects without undoing and lengthens after an undo or a false
+    #: activation, never outside [adaptive_dwell_min_ms, adaptive_dwell_max_ms]; every change is
+    #: logged for the clinician.
+    adaptive_dwell: bool = False
+    adaptive_dwell_min_ms: int = 600
+    adaptive_dwell_max_ms: int = 1500
+    adaptive_dwell_step_ms: int = 50
     #: Keys found in the file that this version does not know; written back unchanged.
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -71,6 +83,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "resume_dwell_ms": (300, 20000),
     "failover_s": (0.5, 600.0),
     "scan_interval_ms": (300, 10000),
+    "suggestion_gate_min_gain": (0.0, 5.0),
+    "adaptive_dwell_min_ms": (200, 10000),
+    "adaptive_dwell_max_ms": (200, 10000),
+    "adaptive_dwell_step_ms": (10, 500),
 }
 
 #: Free-text fields with a short description of what is expected (for messages).
@@ -88,6 +104,12 @@ HELP: dict[str, str] = {
     "fallback_sources": "a list of gaze sources to try when the main one is lost",
     "failover_s": "seconds without gaze before switching source",
     "scan_interval_ms": "scanning step in milliseconds",
+    "suggestion_gate": "true to show only endings worth reading (empty tile otherwise)",
+    "suggestion_gate_min_gain": "selections an ending must save on average to be shown (0.3; lower shows more)",
+    "adaptive_dwell": "true to let the dwell time adapt within the bounds below (off by default)",
+    "adaptive_dwell_min_ms": "shortest dwell the adaptive dwell may reach, milliseconds",
+    "adaptive_dwell_max_ms": "longest dwell the adaptive dwell may reach, milliseconds",
+    "adaptive_dwell_step_ms": "how much one adaptive dwell change moves the dwell, milliseconds",
 }
 
 
