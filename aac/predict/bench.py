@@ -192,7 +192,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
     """Start-up, per-request latency (warm/next-word/cold context), preview readiness, peak RSS.
 
     ``learn`` (the board's default): the predictor has a learner that was taught a few sentences
-    first, so its costs (the reranker, the person's words decoded, scikit-learn's memory) are in
+    first, so its costs (the reranker and its training, the person's words decoded) are in
     the figures; ``learn=False`` measures the model alone.
     """
     from aac.predict.service import PredictionService
@@ -216,7 +216,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
         svc.wait_idle(60)
         pred = svc.predictor
         if learner is not None:
-            # the person said these before: the learner trains (scikit-learn loads) as it would
+            # the person said these before: the learner trains (its reranker's SGD) as it would
             # after their first sentences on the board, with suggestion lists to learn from
             for sentence in HISTORY_SENTENCES_RU if ru else HISTORY_SENTENCES:
                 simulate_sentence(pred, sentence, new_stats())

@@ -190,7 +190,7 @@ class PredictionService:
         return False
 
     #: How long ``close`` waits for sentences still queued for learning (the first training
-    #: imports scikit-learn, seconds on a loaded machine).
+    #: replays the reranker's training lists, up to a second on a loaded machine).
     CLOSE_LEARN_TIMEOUT_S = 20.0
 
     def close(self) -> None:
