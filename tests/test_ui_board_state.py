@@ -144,9 +144,10 @@ def test_a_gated_ending_is_an_empty_tile_not_selectable():
 
 def test_words_that_stay_valid_keep_their_tile_after_a_letter():
     b = BoardState()
-    b.offer(sugg("I want ", "", ["to", "a", "the", "some", "my"], ["to go home.", "a drink.", "the TV on."]))
+    b.set_context("I want ", "")
+    assert b.offer(sugg("I want ", "", ["to", "a", "the", "some", "my"], ["to go home.", "a drink.", "the TV on."]))
     b.set_context("I want ", "t")
-    assert b.offer(sugg("I want ", "t", ["to", "tea", "the", "them", "that"], ["to go home.", "tea please.", "the TV on."]))
+    assert b.offer(sugg("I want ", "t", ["to", "the", "tea", "them", "that"], ["to go home.", "tea please.", "the TV on."]))
     words = [s.text for s in b.words()]
     assert words[0] == "to" and words[2] == "the", "words still offered stay where they were read"
     assert set(words) == {"to", "tea", "the", "them", "that"}
@@ -163,3 +164,13 @@ def test_an_ending_keeps_its_tile_when_its_first_word_is_chosen():
     assert set(ends) == {"am tired.", "need help.", "want to go home."}
     # the tile a selection is made on carries the text shown there
     assert b.slot("ending", 1).enabled
+
+
+def test_rank_of_a_stable_tile_is_the_predictors_rank():
+    b = BoardState()
+    b.set_context("I want ", "")
+    assert b.offer(sugg("I want ", "", ["to", "a", "the", "some", "my"]))
+    b.set_context("I want ", "t")
+    assert b.offer(sugg("I want ", "t", ["the", "to", "tea", "them", "that"]))
+    assert b.slot("word", 0).text == "to" and b.rank("word", 0) == 1
+    assert b.slot("word", 2).text == "the" and b.rank("word", 2) == 0

@@ -239,6 +239,15 @@ class BoardState:
             return SlotContent("", False, stale)
         return SlotContent(items[index], not stale, stale, via)
 
+    def rank(self, kind: str, slot: int) -> int | None:
+        """The predictor's rank (0 = best) of what tile ``slot`` shows: with stable tiles a
+        suggestion's tile is not its rank (the usage log's ``rank`` should use this)."""
+        if self.shown is None or kind not in self._order or not 0 <= slot < len(self._order[kind]):
+            return slot
+        if kind == "ending" and self.previewing:
+            return slot
+        return self._order[kind][slot]
+
     def words(self) -> list[SlotContent]:
         return [self.slot("word", i) for i in range(self.n_words)]
 
