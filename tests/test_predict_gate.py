@@ -124,3 +124,24 @@ def test_real_predictor_offers_a_frequent_message_and_gates_unlikely_endings(tmp
     p.settings.gate = False
     p.clear_cache()
     assert all(p.suggest("The weather forecast for ", "").endings_shown)
+
+
+def test_what_followed_the_last_message_is_offered_next():
+    now = [1000.0]
+    learner = Learner(None, clock=lambda: now[0])
+    week = ["Good morning Mary.", "I slept badly, the mask was leaking.", "Can you take the mask off now?",
+            "I need my riluzole.", "Where is Anna?"]
+    for day in range(3):
+        for line in week:
+            learner.learn_sentence(line)
+            now[0] += 60
+    learner.learn_sentence("I slept badly, the mask was leaking.")
+    offers = learner.user_ending_candidates("", "", 3)
+    assert offers[0].text == "Can you take the mask off now?"
+    assert offers[0].prob == pytest.approx(3 / 4)
+    assert gate.shown([offers[0].prob], [6])[0]
+    assert learner.user_ending_candidates("", "Ca", 1)[0].text == "Can you take the mask off now?"
+    # hours later the last message is no longer the situation
+    now[0] += 3 * 3600
+    assert learner.followers() == []
+    assert learner.user_ending_candidates("", "", 1)[0].prob < 0.5
