@@ -16,6 +16,13 @@ setting. Here the board adjusts it, slowly and cautiously:
 Every change is a :class:`DwellChange` record (time, old and new dwell, reason; never any text
 the person wrote) given to the ``on_change`` sink and kept in ``changes``, so the clinician can
 see how the dwell moved over a session. Pure logic: times are passed in, no clock, no pygame.
+
+Wiring (the board controller): ``AdaptiveDwell.start(AdaptiveDwellSettings.from_settings(s),
+s.dwell_ms, t=now, on_change=...)`` when the settings are applied; ``selection(now)`` for every
+intended content activation (word, ending, letter, space, punctuation, phrase, speak), ``undo(now)``
+for the undo action, ``false_activation(now)`` where the board suspects one (an undo right after a
+selection); ``on_change`` sets the dwell engine's ``config.dwell_s`` to ``change.new_ms / 1000``
+and writes ``change.as_record()`` to the usage log.
 """
 
 from __future__ import annotations
