@@ -20,8 +20,8 @@ see how the dwell moved over a session. Pure logic: times are passed in, no cloc
 Wiring (the board controller): ``AdaptiveDwell.start(AdaptiveDwellSettings.from_settings(s),
 s.dwell_ms, t=now, on_change=...)`` when the settings are applied; ``selection(now)`` for every
 intended content activation (word, ending, letter, space, punctuation, phrase, speak), ``undo(now)``
-for the undo action, ``false_activation(now)`` where the board suspects one (an undo right after a
-selection); ``on_change`` sets the dwell engine's ``config.dwell_s`` to ``change.new_ms / 1000``
+for the undo action (``false_activation(now)`` instead when the board suspects the undone
+selection was a false activation: an undo right after it); ``on_change`` sets the dwell engine's ``config.dwell_s`` to ``change.new_ms / 1000``
 and writes ``change.as_record()`` to the usage log.
 """
 

@@ -11,7 +11,9 @@ The person (:class:`SimulatedPerson`) behaves like a careful expert user:
 - reads the offered suggestions (fixations of 200-400 ms each, shorter than lock-on + dwell, so
   reading never selects), endings first, then words; while it reads a word tile the board shows
   that word's previews on the ending tiles, and the person notices a preview that finishes the
-  sentence;
+  sentence; an empty tile is not read, and a tile read a moment ago whose text did not change is
+  not read again (at most 4 remembered, see ``SimulatedPerson.MEMORY_TILES``; ``--reread-all``
+  is the person before issue 15, who re-read every tile after every selection);
 - chooses an ending equal to the rest of its sentence, else a previewed ending (word tile, then
   the ending tile), else the next word, else the next letter (switching to the keyboard page
   when the letter is not on the current one); then speaks the sentence;
