@@ -538,7 +538,7 @@ class Predictor:
         mass = list(search.letter_mass.values())
         z = float(np.logaddexp.reduce(np.array(mass))) if mass else 0.0
         model: dict[str, tuple[float, bool]] = {}
-        for word, items in search.endings_by_word.items():
+        for items in search.endings_by_word.values():
             for text, score in items:
                 key = self._norm(text)
                 complete = text.rstrip()[-1:] in ".!?"
