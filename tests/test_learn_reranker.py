@@ -79,3 +79,56 @@ def test_forgetting_examples_retrains_from_the_rest():
     fresh = KindRanker("word", WORD_FEATURES)
     fresh.replay(examples[:10] + examples[20:])
     assert np.array_equal(r.coef, fresh.coef) and len(r.examples) == 30
+
+
+def _sgd_data():
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        yield np.round(rng.normal(size=(10, 4)) * 2, 2), np.arange(10) % 2
+
+
+def test_numpy_sgd_gives_scikit_learns_weights():
+    """LogisticSGD replaced scikit-learn's SGDClassifier (82 MB of the board's memory): same
+    updates. Reference: SGDClassifier(loss="log_loss", alpha=1e-3, fit_intercept=False,
+    shuffle=False, learning_rate="optimal").partial_fit on the same data, scikit-learn 1.9.1."""
+    from aac.predict.learn.reranker import LogisticSGD
+
+    sgd = LogisticSGD(4)
+    for x, y in _sgd_data():
+        sgd.partial_fit(x, y)
+    ref = [0.8420508629, -14.4076450128, -11.8739804272, 12.3629832325]
+    assert np.allclose(sgd.coef_[0], ref, rtol=1e-7, atol=1e-7)
+    assert sgd.t_ == 51.0
+
+
+def test_numpy_sgd_matches_installed_scikit_learn_when_present():
+    import warnings
+
+    import pytest
+
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    from aac.predict.learn.reranker import LogisticSGD
+
+    clf = linear_model.SGDClassifier(loss="log_loss", alpha=1e-3, fit_intercept=False, shuffle=False,
+                                     learning_rate="optimal", random_state=0)
+    sgd = LogisticSGD(4)
+    for x, y in _sgd_data():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.partial_fit(x, y, classes=np.array([0, 1]))
+        sgd.partial_fit(x, y)
+        assert np.allclose(sgd.coef_, clf.coef_, rtol=1e-7, atol=1e-7)
+
+
+def test_training_does_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom aac.predict.learn import Learner\nfrom aac.predict.types import Candidate\n"
+            "l = Learner(None)\n"
+            "for i in range(60):\n"
+            "    l.rerank('I want ', '', [Candidate('some', 'word', -1.0, 0), Candidate('number', 'word', -2.0, 1)])\n"
+            "    l.learn_sentence(f'I want number {i % 7} please.')\n"
+            "print(l.rankers['word'].lists_trained > 0, any(m.startswith(('sklearn', 'scipy')) for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]

@@ -130,3 +130,47 @@ def test_a_context_with_no_endings_at_all_ends_up_blank_not_stale():
     b.offer(Suggestions("I ", "", ["am", "want", "need", "have", "like"], []))  # the full answer: none
     assert b.complete
     assert all(s.text == "" and not s.enabled for s in b.endings())
+
+
+def test_a_gated_ending_is_an_empty_tile_not_selectable():
+    b = BoardState()
+    s = Suggestions("", "", ["I", "the", "please", "can", "what"], ["I am hungry.", "I need help.", "Thank you."],
+                    endings_shown=[False, True, False])
+    assert b.offer(s)
+    e = b.endings()
+    assert [x.text for x in e] == ["I need help.", "", ""], "the shown ending takes the first tile, the rest are empty"
+    assert e[0].enabled and not e[1].enabled and not e[2].enabled
+
+
+def test_words_that_stay_valid_keep_their_tile_after_a_letter():
+    b = BoardState()
+    b.set_context("I want ", "")
+    assert b.offer(sugg("I want ", "", ["to", "a", "the", "some", "my"], ["to go home.", "a drink.", "the TV on."]))
+    b.set_context("I want ", "t")
+    assert b.offer(sugg("I want ", "t", ["to", "the", "tea", "them", "that"], ["to go home.", "tea please.", "the TV on."]))
+    words = [s.text for s in b.words()]
+    assert words[0] == "to" and words[2] == "the", "words still offered stay where they were read"
+    assert set(words) == {"to", "tea", "the", "them", "that"}
+    assert [s.text for s in b.endings()] == ["to go home.", "tea please.", "the TV on."]
+
+
+def test_an_ending_keeps_its_tile_when_its_first_word_is_chosen():
+    b = BoardState()
+    b.offer(sugg("", "", ["I", "please", "can", "the", "what"], ["Thank you.", "I want to go home.", "Please help."]))
+    b.set_context("I ", "")
+    assert b.offer(sugg("I ", "", ["am", "want", "need", "have", "like"], ["am tired.", "need help.", "want to go home."]))
+    ends = [s.text for s in b.endings()]
+    assert ends[1] == "want to go home.", "what is left of the ending read a moment ago stays on its tile"
+    assert set(ends) == {"am tired.", "need help.", "want to go home."}
+    # the tile a selection is made on carries the text shown there
+    assert b.slot("ending", 1).enabled
+
+
+def test_rank_of_a_stable_tile_is_the_predictors_rank():
+    b = BoardState()
+    b.set_context("I want ", "")
+    assert b.offer(sugg("I want ", "", ["to", "a", "the", "some", "my"]))
+    b.set_context("I want ", "t")
+    assert b.offer(sugg("I want ", "t", ["the", "to", "tea", "them", "that"]))
+    assert b.slot("word", 0).text == "to" and b.rank("word", 0) == 1
+    assert b.slot("word", 2).text == "the" and b.rank("word", 2) == 0

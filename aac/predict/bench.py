@@ -63,9 +63,12 @@ def simulate_sentence(predictor: Any, line: str, stats: dict[str, Any], use_chun
         stats["requests"] += 1
         rest = " ".join(words[i:])
         stats["selections"] += 1
-        if any(_norm(e) == rest for e in sug.endings):
+        # only the endings the board shows (the confidence gate leaves the others' tiles empty)
+        endings = sug.visible_endings() if hasattr(sug, "visible_endings") else sug.endings
+        stats["endings_shown"] = stats.get("endings_shown", 0) + len(endings)
+        if any(_norm(e) == rest for e in endings):
             stats["ending_hits"] += 1
-            _record(predictor, context, typed, next(e for e in sug.endings if _norm(e) == rest))
+            _record(predictor, context, typed, next(e for e in endings if _norm(e) == rest))
             break
         if use_chunks and sug.chunks:
             best = 0
@@ -101,7 +104,7 @@ def _record(predictor: Any, context: str, prefix: str, picked: str | None) -> No
 def new_stats() -> dict[str, Any]:
     """The counters ``simulate_sentence`` adds to, all zero."""
     return {"keystrokes": 0, "selections": 0, "word_hits": 0, "ending_hits": 0, "chunk_hits": 0,
-            "letters": 0, "spaces": 0, "requests": 0, "latency_ms": []}
+            "letters": 0, "spaces": 0, "requests": 0, "endings_shown": 0, "latency_ms": []}
 
 
 def run_ks(predictor: Any, lines: Iterable[str], learn: bool = True, use_chunks: bool = True, progress: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
@@ -140,7 +143,7 @@ def format_ks(stats: dict[str, Any]) -> str:
     return (
         f"KS {stats['ks']:.2f}%  selections {stats['selections']} / keystrokes {stats['keystrokes']}  "
         f"sentences {stats['sentences']}  hits: words {stats['word_hits']} endings {stats['ending_hits']} "
-        f"chunks {stats['chunk_hits']}  letters {stats['letters']} spaces {stats['spaces']}  "
+        f"chunks {stats['chunk_hits']}  endings shown {stats.get('endings_shown', 0)}  letters {stats['letters']} spaces {stats['spaces']}  "
         f"latency p50 {stats['latency_p50_ms']} ms p95 {stats['latency_p95_ms']} ms  "
         f"({stats['requests']} requests, {stats['seconds']} s, learn={stats['learn']})"
     )
@@ -194,7 +197,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
     """Start-up, per-request latency (warm/next-word/cold context), preview readiness, peak RSS.
 
     ``learn`` (the board's default): the predictor has a learner that was taught a few sentences
-    first, so its costs (the reranker, the person's words decoded, scikit-learn's memory) are in
+    first, so its costs (the reranker and its training, the person's words decoded) are in
     the figures; ``learn=False`` measures the model alone.
     """
     from aac.predict.service import PredictionService
@@ -218,7 +221,7 @@ def latency_bench(model_dir: Path, settings: Any, n: int = 40, threads: int | No
         svc.wait_idle(60)
         pred = svc.predictor
         if learner is not None:
-            # the person said these before: the learner trains (scikit-learn loads) as it would
+            # the person said these before: the learner trains (its reranker's SGD) as it would
             # after their first sentences on the board, with suggestion lists to learn from
             for sentence in HISTORY_SENTENCES_RU if ru else HISTORY_SENTENCES:
                 simulate_sentence(pred, sentence, new_stats())

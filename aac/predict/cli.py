@@ -40,6 +40,8 @@ def _add_model_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-chunks", dest="chunks", action="store_false", help="no chunks")
     p.add_argument("--no-truecase", action="store_true", help="feed the context exactly as typed")
     p.add_argument("--threads", type=int, help="ONNX Runtime intra-op threads (default: all cores)")
+    p.add_argument("--gate-min-gain", type=float, help="confidence gate: minimum expected selections saved to show an ending (experiments)")
+    p.add_argument("--no-gate", action="store_true", help="show every ending (no confidence gate)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -86,6 +88,10 @@ def _settings(args: argparse.Namespace) -> Any:
             setattr(s, attr, v)
     if getattr(args, "no_truecase", False):
         s.truecase = False
+    if getattr(args, "gate_min_gain", None) is not None:
+        s.gate_min_gain = float(args.gate_min_gain)
+    if getattr(args, "no_gate", False):
+        s.gate = False
     return s
 
 
@@ -166,7 +172,10 @@ def handle_line(predictor: Any, line: str, previews: bool = True) -> dict:
         sug = predictor.with_previews(context, prefix) if previews else predictor.suggest(context, prefix)
     except Exception as exc:  # noqa: BLE001 - keep serving
         return {"error": f"prediction failed: {type(exc).__name__}: {exc}"}
-    return {"words": sug.words, "endings": sug.endings, "previews": sug.previews, "chunks": sug.chunks, "latency_ms": round(sug.latency_ms, 1)}
+    out = {"words": sug.words, "endings": sug.endings, "previews": sug.previews, "chunks": sug.chunks, "latency_ms": round(sug.latency_ms, 1)}
+    if sug.endings_shown:  # optional (issue 15): the confidence gate's decision and probabilities
+        out["endings_shown"], out["ending_probs"] = list(sug.endings_shown), list(sug.ending_probs)
+    return out
 
 
 def _has_surrogate(text: str) -> bool:

@@ -50,7 +50,9 @@ MMAP_THRESHOLD = 1 << 20
 #: 400 held the model alone at 456 MB peak, but with learning on (the board's default)
 #: scikit-learn adds ~80 MB, so every request trimmed and then page-faulted ~85 MB back in:
 #: warm p95 79 -> 111 ms. At 480: model alone p95 70 ms / peak 490 MB, with the learner 86 ms
-#: / 529 MB (`aac bench latency [--no-learn] --requests 200`).
+#: / 529 MB (`aac bench latency [--no-learn] --requests 200`). Issue 15 replaced scikit-learn by
+#: a numpy SGD (aac.predict.learn.reranker.LogisticSGD): with the learner 520 -> 492 MB peak in
+#: one run each at load ~14.
 TRIM_ABOVE_MB = 480
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 #: glibc, once _tame_malloc found it (None elsewhere: nothing to tune or trim)

@@ -90,6 +90,12 @@ def predictor_settings_from(settings: Any) -> Any:
     pf = get("profanity_filter", None)
     if pf is not None:
         ps.profanity_filter = bool(pf)
+    gate = get("suggestion_gate", None)
+    if gate is not None:
+        ps.gate = bool(gate)
+    gain = get("suggestion_gate_min_gain", None)
+    if isinstance(gain, (int, float)) and not isinstance(gain, bool):
+        ps.gate_min_gain = float(gain)
     return ps
 
 
@@ -199,7 +205,7 @@ class PredictionService:
         return False
 
     #: How long ``close`` waits for sentences still queued for learning (the first training
-    #: imports scikit-learn, seconds on a loaded machine).
+    #: replays the reranker's training lists, up to a second on a loaded machine).
     CLOSE_LEARN_TIMEOUT_S = 20.0
 
     def close(self) -> None:

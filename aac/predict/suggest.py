@@ -34,6 +34,7 @@ from typing import Any, Callable
 import numpy as np
 
 from aac.predict.engine import Cancelled, CancelCheck, ContextState, Engine, Rows, release_freed_memory
+from aac.predict import gate as confidence_gate
 from aac.predict.filters import TextRules, at_sentence_start
 from aac.predict.tokens import Vocab
 from aac.predict.types import Suggestions
@@ -102,6 +103,10 @@ class PredictorSettings:
     history_before: bool = True
     truecase: bool = True
     max_context_chars: int = 300
+    # The confidence gate (aac.predict.gate): an ending is shown only when its calibrated
+    # probability times the selections it saves reaches ``gate_min_gain``; off = all shown.
+    gate: bool = True
+    gate_min_gain: float = confidence_gate.MIN_GAIN
 
 
 @dataclass
@@ -134,6 +139,8 @@ class _Search:
     logps: list[float] = field(default_factory=list)  # log P(word tokens)
     model_text: str = ""
     letter_mass: dict[str, float] = field(default_factory=dict)  # word -> score, all candidates
+    # per shown ending (same order): (log P(ending | context, prefix) or -inf, complete, n words)
+    ending_feats: list[tuple[float, bool, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -510,11 +517,53 @@ class Predictor:
                     endings.append(t)
             endings = endings[: s.n_endings]
         endings = self._learner_endings(context, prefix, endings, sentence_start)
-        sugg = Suggestions(context, prefix, words_out, endings, {}, chunks, (time.perf_counter() - t0) * 1000)
+        probs, shown = self._gate_endings(search, context, prefix, endings)
+        sugg = Suggestions(context, prefix, words_out, endings, {}, chunks, (time.perf_counter() - t0) * 1000, probs, shown)
         search.suggestions = sugg
         self._remember(search)
         release_freed_memory()
         return sugg
+
+    def _gate_endings(self, search: _Search, context: str, prefix: str, endings: list[str]) -> tuple[list[float], list[bool]]:
+        """Calibrated probability of each ending and whether the gate shows it (aac.predict.gate).
+
+        The model's probability of an ending given what is typed: its score (log P of the head
+        word's tokens + the tail) minus the log of the mass of every word that fits the prefix.
+        A person's own ending (a frequent message) also has their own estimate; the larger wins.
+        """
+        s = self.settings
+        if not endings:
+            search.ending_feats = []
+            return [], []
+        mass = list(search.letter_mass.values())
+        z = float(np.logaddexp.reduce(np.array(mass))) if mass else 0.0
+        model: dict[str, tuple[float, bool]] = {}
+        for items in search.endings_by_word.values():
+            for text, score in items:
+                key = self._norm(text)
+                complete = text.rstrip()[-1:] in ".!?"
+                if key not in model or score > model[key][0]:
+                    model[key] = (score, complete)
+        user: dict[str, float] = {}
+        if self.learner is not None and not self._learner_failed:
+            for c in self._learner_call("user_ending_candidates", context, prefix, 10) or []:
+                if getattr(c, "prob", None) is not None:
+                    key = self._norm(str(c.text))
+                    user[key] = max(user.get(key, 0.0), float(c.prob))
+        probs: list[float] = []
+        feats: list[tuple[float, bool, int]] = []
+        n_words: list[int] = []
+        for e in endings:
+            key = self._norm(e)
+            score, complete = model.get(key, (-math.inf, e.rstrip()[-1:] in ".!?"))
+            cond = score - z if math.isfinite(score) else -math.inf
+            p = max(confidence_gate.model_ending_prob(cond, complete), user.get(key, 0.0))
+            probs.append(round(p, 4))
+            feats.append((cond, complete, len(key.split())))
+            n_words.append(len(key.split()))
+        search.ending_feats = feats
+        shown = confidence_gate.shown(probs, n_words, confidence_gate.GateSettings(enabled=s.gate, min_gain=s.gate_min_gain))
+        return probs, shown
 
     def _remember(self, search: _Search) -> None:
         """Cache a finished search; only the newest keeps its KV rows (memory stays bounded)."""

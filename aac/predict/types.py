@@ -22,6 +22,18 @@ class Suggestions:
     previews: dict[str, list[str]] = field(default_factory=dict)
     chunks: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+    ending_probs: list[float] = field(default_factory=list)
+    endings_shown: list[bool] = field(default_factory=list)
+
+    def ending_visible(self, i: int) -> bool:
+        """Does the board show ending ``i`` (the gate let it through)?"""
+        if not 0 <= i < len(self.endings) or not self.endings[i]:
+            return False
+        return not self.endings_shown or (i < len(self.endings_shown) and bool(self.endings_shown[i]))
+
+    def visible_endings(self) -> list[str]:
+        """The endings a person can see and select (gated ones left out)."""
+        return [e for i, e in enumerate(self.endings) if self.ending_visible(i)]
 
     def matches(self, context: str, prefix: str) -> bool:
         """True when this result belongs to the given state (stale results are dropped)."""
@@ -50,3 +62,6 @@ class Candidate:
     lm_logprob: float
     rank: int
     source: str = "lm"
+    # the person's own estimate that this is what they say here (user endings: how often this
+    # tail followed this context in what they said); None when unknown
+    prob: float | None = None

@@ -53,6 +53,18 @@ class Settings:
     #: Keep the audio of the last spoken messages (``<profile>/history-audio/``, the last 20, 0600)
     #: so the history page replays the same audio; off: nothing spoken outlives its playback.
     keep_history_audio: bool = False
+    #: Confidence gate (issue 15): ending tiles show only suggestions worth reading; off = always 3.
+    suggestion_gate: bool = True
+    #: The gate's minimum expected selections saved (aac.predict.gate.MIN_GAIN); lower = more endings.
+    suggestion_gate_min_gain: float = 0.3
+    #: Adaptive dwell (aac.gaze.adaptive_dwell), off by default: the dwell shortens in small steps
+    #: while the person selects without undoing and lengthens after an undo or a false
+    #: activation, never outside [adaptive_dwell_min_ms, adaptive_dwell_max_ms]; every change is
+    #: logged for the clinician.
+    adaptive_dwell: bool = False
+    adaptive_dwell_min_ms: int = 600
+    adaptive_dwell_max_ms: int = 1500
+    adaptive_dwell_step_ms: int = 50
     #: Keys found in the file that this version does not know; written back unchanged.
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -78,6 +90,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "resume_dwell_ms": (300, 20000),
     "failover_s": (0.5, 600.0),
     "scan_interval_ms": (300, 10000),
+    "suggestion_gate_min_gain": (0.0, 5.0),
+    "adaptive_dwell_min_ms": (200, 10000),
+    "adaptive_dwell_max_ms": (200, 10000),
+    "adaptive_dwell_step_ms": (10, 500),
 }
 
 #: Free-text fields with a short description of what is expected (for messages).
@@ -99,6 +115,12 @@ HELP: dict[str, str] = {
     "scan_interval_ms": "scanning step in milliseconds",
     "keep_history_audio": "true to keep the audio of the last 20 spoken messages in the profile, so the "
                           "history page replays the same audio (off by default: nothing spoken is kept)",
+    "suggestion_gate": "true to show only endings worth reading (empty tile otherwise)",
+    "suggestion_gate_min_gain": "selections an ending must save on average to be shown (0.3; lower shows more)",
+    "adaptive_dwell": "true to let the dwell time adapt within the bounds below (off by default)",
+    "adaptive_dwell_min_ms": "shortest dwell the adaptive dwell may reach, milliseconds",
+    "adaptive_dwell_max_ms": "longest dwell the adaptive dwell may reach, milliseconds",
+    "adaptive_dwell_step_ms": "how much one adaptive dwell change moves the dwell, milliseconds",
 }
 
 

@@ -6,14 +6,29 @@ Pure logic (no pygame, no model) because it encodes the board's promises to the 
 - the tile under a dwell never changes its text: a fresh result that would change it waits until
   the dwell ends;
 - gazing at a word tile (after lock-on) turns the ending tiles into that word's previews, and the
-  preview stays while the gaze travels to an ending tile, so "word + ending" is one selection.
+  preview stays while the gaze travels to an ending tile, so "word + ending" is one selection;
+- an ending the predictor's confidence gate did not let through (``Suggestions.endings_shown``)
+  is drawn as an empty tile: not worth the person's reading time (aac.predict.gate);
+- suggestions that stay valid after a selection keep their tile (issue 15): a word still offered
+  after a letter is typed, an ending that is still the same ending (or what is left of it after
+  its first words were chosen) stays where the person read it; new ones fill the free tiles in
+  the predictor's order. Nothing the person just read jumps around, so they need not read it
+  again.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aac.predict.types import Suggestions
+
+_WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+def _key(text: str) -> str:
+    """Text compared for slot stability: case and punctuation ignored."""
+    return " ".join(_WORDS.findall(text.lower()))
 
 N_WORDS = 5
 N_ENDINGS = 3
@@ -46,6 +61,10 @@ class BoardState:
         self.endings_pending = False
         self._endings_src: Suggestions | None = None
         self.updates = 0  # how many times the shown suggestions changed (flicker checks in tests)
+        # slot stability: what each tile showed last (texts), and for the shown result which of
+        # its items each tile shows (index into words/endings, None = empty tile)
+        self._displayed: dict[str, list[str]] = {"word": [""] * n_words, "ending": [""] * n_endings}
+        self._order: dict[str, list[int | None]] = {"word": [None] * n_words, "ending": [None] * n_endings}
 
     # --- state changes -------------------------------------------------------------------
     def set_context(self, context: str, prefix: str) -> bool:
@@ -125,11 +144,50 @@ class BoardState:
             # Words first: remember where the ending tiles' (stale) texts come from meanwhile.
             src = old if (old is not None and old.endings) else self._endings_src
             self.endings_pending, self._endings_src = True, src
+        for kind in ("word", "ending"):
+            if kind == "ending" and not sugg.endings and self.endings_pending:
+                continue  # the ending tiles keep their (stale) texts until the endings come
+            order = self._arrange(sugg, kind)
+            self._order[kind] = order
+            items = sugg.words if kind == "word" else sugg.endings
+            self._displayed[kind] = [items[i] if i is not None else "" for i in order]
         self.shown = sugg
         self.pending = None
         self.updates += 1
         if self.preview_word is not None and self.preview_word not in sugg.words:
             self.preview_word = None
+
+    def _visible_items(self, sugg: Suggestions, kind: str) -> list[int]:
+        if kind == "word":
+            return [i for i, w in enumerate(sugg.words) if w]
+        return [i for i in range(len(sugg.endings)) if sugg.ending_visible(i)]
+
+    def _arrange(self, sugg: Suggestions, kind: str) -> list[int | None]:
+        """Which item of ``sugg`` each tile of ``kind`` shows (None: empty), keeping tiles stable.
+
+        An item equal to what a tile showed last stays on that tile; an ending that is what is
+        left of a tile's ending (its first words were just chosen) stays too; the other items
+        fill the free tiles in the predictor's order.
+        """
+        n = self.n_words if kind == "word" else self.n_endings
+        items = sugg.words if kind == "word" else sugg.endings
+        free = self._visible_items(sugg, kind)
+        before = self._displayed.get(kind, [""] * n)
+        order: list[int | None] = [None] * n
+        for slot, old in enumerate(before[:n]):
+            okey = _key(old)
+            if not okey:
+                continue
+            hit = next((i for i in free if _key(items[i]) == okey), None)
+            if hit is None and kind == "ending":
+                hit = next((i for i in free if _key(items[i]) and okey.endswith(" " + _key(items[i]))), None)
+            if hit is not None:
+                order[slot] = hit
+                free.remove(hit)
+        for slot in range(n):
+            if order[slot] is None and free:
+                order[slot] = free.pop(0)
+        return order
 
     def set_preview(self, word: str | None) -> None:
         """Show ``word``'s previews on the ending tiles (None: back to the plain endings)."""
@@ -157,25 +215,38 @@ class BoardState:
             return SlotContent("", False)
         stale = not sugg.matches(self.context, self.prefix)
         via = None
+        index = slot
+        if kind in ("word", "ending"):
+            order = self._order[kind] if sugg is self.shown else self._arrange(sugg, kind)
+            index = order[slot] if slot is not None and 0 <= slot < len(order) else None
         if kind == "word":
             items = sugg.words
         elif kind == "ending":
             items = sugg.endings
             if not items and sugg is self.shown and self.endings_pending and self._endings_src is not None:
-                src = self._endings_src.endings
-                text = src[slot] if slot is not None and 0 <= slot < len(src) else ""
+                shown = self._displayed["ending"]
+                text = shown[slot] if slot is not None and 0 <= slot < len(shown) else ""
                 return SlotContent(text, False, bool(text))
             if preview and not stale:
                 prev = [e for e in sugg.previews.get(preview, []) if e]
                 if prev:
-                    items, via = prev, preview
+                    items, via, index = prev, preview, slot
         elif kind == "chunk":
             items = sugg.chunks
         else:
             return SlotContent("", False)
-        if slot is None or not 0 <= slot < len(items) or not items[slot]:
+        if index is None or not 0 <= index < len(items) or not items[index]:
             return SlotContent("", False, stale)
-        return SlotContent(items[slot], not stale, stale, via)
+        return SlotContent(items[index], not stale, stale, via)
+
+    def rank(self, kind: str, slot: int) -> int | None:
+        """The predictor's rank (0 = best) of what tile ``slot`` shows: with stable tiles a
+        suggestion's tile is not its rank (the usage log's ``rank`` should use this)."""
+        if self.shown is None or kind not in self._order or not 0 <= slot < len(self._order[kind]):
+            return slot
+        if kind == "ending" and self.previewing:
+            return slot
+        return self._order[kind][slot]
 
     def words(self) -> list[SlotContent]:
         return [self.slot("word", i) for i in range(self.n_words)]

@@ -44,7 +44,34 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="real: speak through the profile's voice; record: keep the spoken texts only")
     sim.add_argument("--json", action="store_true", help="print one final JSON line with the results")
     sim.add_argument("--verbose", "-v", action="store_true", help="print each sentence as it is finished")
+    sim.add_argument("--reread-all", action="store_true", help="the simulated person before issue 15: re-reads every tile after every selection")
+    sim.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                     help="profile setting for this run only, e.g. suggestion_gate=false (repeatable)")
     sim.set_defaults(func=cmd_simulate)
+
+
+def _overrides(items: list[str]) -> dict | None:
+    """``--set KEY=JSON`` pairs checked like settings.json values (None after printing why not)."""
+    import json
+
+    from aac.store.settings import check_value, field_names
+
+    out: dict = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in field_names():
+            print(f"aac simulate: --set {item!r}: expected KEY=VALUE with a settings key", file=sys.stderr)
+            return None
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        clean, why = check_value(key, value)
+        if why:
+            print(f"aac simulate: --set {key}: {why}", file=sys.stderr)
+            return None
+        out[key] = clean
+    return out
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -253,7 +280,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         speech=args.speech,
         verbose=args.verbose,
         log_as_use=args.log_as_use,
+        person_remembers=not args.reread_all,
+        settings=_overrides(args.set),
     )
+    if cfg.settings is None:
+        return 2
     from aac.progress import Progress
 
     progress = Progress("simulate", total=len(sentences))

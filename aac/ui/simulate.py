@@ -11,7 +11,9 @@ The person (:class:`SimulatedPerson`) behaves like a careful expert user:
 - reads the offered suggestions (fixations of 200-400 ms each, shorter than lock-on + dwell, so
   reading never selects), endings first, then words; while it reads a word tile the board shows
   that word's previews on the ending tiles, and the person notices a preview that finishes the
-  sentence;
+  sentence; an empty tile is not read, and a tile read a moment ago whose text did not change is
+  not read again (at most 4 remembered, see ``SimulatedPerson.MEMORY_TILES``; ``--reread-all``
+  is the person before issue 15, who re-read every tile after every selection);
 - chooses an ending equal to the rest of its sentence, else a previewed ending (word tile, then
   the ending tile), else the next word, else the next letter (switching to the keyboard page
   when the letter is not on the current one); then speaks the sentence;
@@ -204,7 +206,18 @@ class SentenceResult:
 class SimulatedPerson:
     """Decides where to look, frame by frame, from what the board shows (see module docstring)."""
 
-    def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0) -> None:
+    #: How many tiles a person keeps in mind from one reading to the next. Visual working memory
+    #: holds about 4 items (Cowan 2001, "The magical number 4 in short-term memory", Behavioral
+    #: and Brain Sciences 24(1):87-114; Luck & Vogel 1997, Nature 390:279-281); a tile whose text
+    #: did not change is not read again (the suggestion-reading cost that Koester & Levine 1994,
+    #: IEEE Trans. Rehab. Eng. 2(3):177-187, measured is a search of the list for the wanted
+    #: word, and a remembered, unchanged tile need not be searched), and a change on a tile is
+    #: seen without fixating it (an abrupt onset captures attention: Yantis & Jonides 1984, J.
+    #: Exp. Psychol. HPP 10(5):601-621).
+    MEMORY_TILES = 4
+
+    def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0, remember: bool = True) -> None:
+        """``remember=False`` is the person before issue 15, who re-read every tile each time."""
         self.app = app
         #: The public way to read the board (tiles, what they show): no private attributes.
         self.driver = BoardDriver(app)
@@ -232,6 +245,11 @@ class SimulatedPerson:
         self.pending_undo = False
         self.log: list[str] = []
         self.time_by_kind: dict[str, float] = {}  # simulated seconds spent waiting/reading/selecting
+        # Tiles read lately: box id -> (text, via word), newest last, at most MEMORY_TILES.
+        self.memory: dict[str, tuple[str, str | None]] = {}
+        self.remember = remember
+        self.tiles_read = 0
+        self.tiles_recalled = 0
 
     # -------------------------------------------------------------- sentence control
     def begin(self, sentence: str, now: float) -> None:
@@ -242,6 +260,7 @@ class SimulatedPerson:
         self.read_context = None
         self.reading = []
         self.pending_undo = False
+        self.memory = {}
         self.set_intent(Intent("wait"), now)
 
     # -------------------------------------------------------------- gaze geometry
@@ -456,8 +475,38 @@ class SimulatedPerson:
         words = [b for b in self.app.boxes if b.kind == "word"]
         endings.sort(key=lambda b: b.tile.slot or 0)
         words.sort(key=lambda b: b.tile.slot or 0)
-        self.reading = [b.id for b in endings + words if self.app.board.slot(b.kind, b.tile.slot or 0).text]
+        board = self.app.board
+        self.reading = [b.id for b in endings + words if board.slot(b.kind, b.tile.slot or 0).text]
+        if self.remember:
+            # Unchanged tiles read a moment ago are known without a fixation (MEMORY_TILES).
+            known = [bid for bid in self.reading if self._recalls(bid)]
+            for bid in known:
+                self.tiles_recalled += 1
+                box = self.box(bid)
+                if box is None:
+                    continue
+                if self._judge(box, now, gazed=False):
+                    self.reading = []
+                    return
+            self.reading = [bid for bid in self.reading if bid not in known]
+            if self.word_match is not None:
+                # the next word is on a tile the person remembers: only new endings are worth a look
+                self.reading = [bid for bid in self.reading if (self.box(bid) and self.box(bid).kind) == "ending"]
         self.read_next(now)
+
+    def _recalls(self, box_id: str) -> bool:
+        box = self.box(box_id)
+        if box is None or box_id not in self.memory:
+            return False
+        slot = self.app.board.slot(box.kind, box.tile.slot or 0)
+        return self.memory[box_id] == (slot.text, slot.via_word)
+
+    def _memorise(self, box: TileBox) -> None:
+        slot = self.app.board.slot(box.kind, box.tile.slot or 0)
+        self.memory.pop(box.id, None)
+        self.memory[box.id] = (slot.text, slot.via_word)
+        while len(self.memory) > self.MEMORY_TILES:
+            self.memory.pop(next(iter(self.memory)))
 
     def read_next(self, now: float) -> None:
         while self.reading:
@@ -474,16 +523,29 @@ class SimulatedPerson:
         box = self.box(it.box_id)
         if box is None:
             return
+        self.tiles_read += 1
+        self._memorise(box)
+        self._judge(box, now, gazed=True)
+
+    def _judge(self, box: TileBox, now: float, gazed: bool) -> bool:
+        """Does this tile finish the sentence / give the next word? Selects it if so (True).
+
+        ``gazed``: the person looked at it (a word tile then shows its previews); False for a
+        tile known from memory.
+        """
         board = self.app.board
         rest = self.rest()
         slot = board.slot(box.kind, box.tile.slot or 0)
         if box.kind == "ending" and slot.enabled and slot.via_word is None and norm(slot.text) == rest:
             self.reading = []
-            return self.select(box, "ending", now)
+            self.select(box, "ending", now)
+            return True
         if box.kind == "word" and slot.enabled:
             nxt = self.next_word()
             if nxt is not None and norm(slot.text) == nxt and self.word_match is None:
                 self.word_match = box.id
+            if not gazed:
+                return False
             # The endings now show this word's previews (if the board has them).
             for eb in self.app.boxes:
                 if eb.kind != "ending":
@@ -491,12 +553,15 @@ class SimulatedPerson:
                 es = board.slot("ending", eb.tile.slot or 0)
                 if es.enabled and es.via_word == slot.text and norm(es.text) == rest:
                     self.reading = []
-                    return self.select(eb, "preview", now, via=slot.text)
+                    self.select(eb, "preview", now, via=slot.text)
+                    return True
             if self.word_match is not None:
                 # Found the next word (and none of its previews finishes the sentence):
                 # a person stops reading here and takes it.
                 self.reading = []
-                return self.select(self.box(self.word_match), "word", now)
+                self.select(self.box(self.word_match), "word", now)
+                return True
+        return False
 
     def choose(self, now: float) -> None:
         """No ending fits: the next word if it was offered, else the next letter."""
@@ -542,6 +607,10 @@ class SimulationConfig:
     model_wait_s: float = 120.0
     #: Called after each sentence with its result (progress lines in ``aac simulate``; None: nothing).
     on_sentence: Callable[[SentenceResult], None] | None = None
+    # issue 15: False = the person before it, who re-read every tile after every selection
+    person_remembers: bool = True
+    # profile settings changed in memory for this run (e.g. {"suggestion_gate": False})
+    settings: dict[str, Any] | None = None
 
 
 def sim_frame_seconds(waiting_for_model: bool, wall_s: float, speed: float) -> float:
@@ -592,7 +661,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     # Simulation settings live in memory only: a real person's saved settings are not changed.
     # Their dwell time is the one simulated unless --dwell-ms says otherwise.
     dwell_ms = int(cfg.dwell_ms) if cfg.dwell_ms is not None else int(profile.settings.dwell_ms)
-    profile.settings = profile.settings.replace(dwell_ms=dwell_ms, show_gaze_cursor=True)
+    profile.settings = profile.settings.replace(dwell_ms=dwell_ms, show_gaze_cursor=True, **(cfg.settings or {}))
     pygame.display.init()
     pygame.font.init()
     screen = pygame.display.set_mode(cfg.size)
@@ -616,7 +685,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     if parts["usage_log"] is not None:
         parts["usage_log"].close()  # unused (the copy's log, or replaced by the marked one): writes nothing
     set_language(str(getattr(app.layout, "language", "en") or "en"))
-    person = SimulatedPerson(app, rng)
+    person = SimulatedPerson(app, rng, remember=cfg.person_remembers)
     source = SimulatedTobii(person, cfg.size, clock, rng, cfg.noise_deg)
     app.source = source
     app.on_activation = person.on_activation
@@ -737,6 +806,9 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
         ),
         "by_kind": by_kind,
         "preview_endings": previews_used,
+        "tiles_read": person.tiles_read,
+        "tiles_recalled": person.tiles_recalled,
+        "person": "remembers unchanged tiles" if cfg.person_remembers else "re-reads every tile",
     }
     if cfg.frames_dir is not None:
         out["frames_saved"] = saved

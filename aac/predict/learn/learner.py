@@ -50,7 +50,7 @@ from aac.predict.types import Candidate
 import aac.predict.learn.persistence as persistence
 from .features import FEATURES, MISSING_LOGPROB, Scored, score_endings, score_words, word_trust
 from .reranker import Example, KindRanker
-from .vocabulary import Vocabulary, context_keys, split_sentences, word_key, words_of
+from .vocabulary import ENDINGS_MEMO, EndingMatch, Vocabulary, context_keys, split_sentences, word_key, words_of
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,24 @@ def make_example(t: float, rows: list[Scored], idx: int, batch: int) -> Example:
     return Example(round(t, 3), [[round(v, 3) for v in rows[i].x] for i in keep], keep.index(idx), batch)
 
 
+#: A message counts as "the situation" of the next one for this long (seconds).
+FOLLOW_WINDOW_S = 30 * 60
+#: Sentences looked back over for what followed the last message (cost stays flat).
+FOLLOW_SCAN = 2000
+
+
+def ending_prob(m: EndingMatch, matches: list[EndingMatch]) -> float:
+    """How often the person finished this sentence this way, here: ``m.count`` over the stored
+    positions that fit the context at least as well (plus one for "something new").
+
+    The frequent-message estimate the confidence gate (aac.predict.gate) weighs: a request said
+    10 times at an empty message out of the last 40 sentences is worth offering (~0.24), one said
+    once in 100 is not.
+    """
+    total = sum(x.count for x in matches if x.matched >= m.matched)
+    return m.count / (1.0 + max(total, m.count))
+
+
 def to_epoch(value: TimeLike) -> float:
     """Seconds since the epoch from a number, a datetime or an ISO date/time string (local time)."""
     if isinstance(value, (int, float)):
@@ -112,6 +130,7 @@ class Learner:
         self._chosen: list[tuple[str, Example]] = []  # explicit picks waiting for the next sentence
         self._unsaved = 0  # sentences learned since the training lists were last written
         self._lock = threading.RLock()
+        self._follow_memo: dict[tuple, list[tuple[str, float]]] = {}
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -200,8 +219,65 @@ class Learner:
         with self._lock:
             if not self.vocab.sentences or k <= 0:
                 return []
-            matches = self.vocab.endings(context_keys(context), prefix, limit=k)
-            return [Candidate(m.text, "ending", MISSING_LOGPROB, i, "user") for i, m in enumerate(matches)]
+            keys = context_keys(context)
+            matches = self.vocab.endings(keys, prefix, limit=max(k, ENDINGS_MEMO))
+            out = [Candidate(m.text, "ending", MISSING_LOGPROB, i, "user", ending_prob(m, matches))
+                   for i, m in enumerate(matches[:k])]
+            if len(keys) == 1:  # a new message: what this person said next the last times
+                out = self._with_followers(out, prefix, k)
+            return out
+
+    def followers(self, prefix: str = "") -> list[tuple[str, float]]:
+        """Messages that followed the person's last message the other times they said it.
+
+        The situation a request belongs to is often the message before it: a morning routine
+        ("I slept badly, the mask was leaking." -> "Can you take the mask off now?"). Only while
+        the last message is recent (FOLLOW_WINDOW_S). Probability: times this message came next
+        / (times the last message was said before + 1). Best first; their first word fits
+        ``prefix``.
+        """
+        sents = self.vocab.sentences
+        if len(sents) < 2 or self.clock() - sents[-1].t > FOLLOW_WINDOW_S:
+            return []
+        memo = ("follow", self.vocab.serial, prefix)
+        got = self._follow_memo.get(memo)
+        if got is not None:
+            return got
+        last = tuple(sents[-1].keys)
+        pkey = word_key(prefix) if prefix else ""
+        counts: dict[tuple[str, ...], list] = {}
+        times = 0
+        start = max(0, len(sents) - 1 - FOLLOW_SCAN)
+        for i in range(start, len(sents) - 1):
+            if tuple(sents[i].keys) != last:
+                continue
+            times += 1
+            nxt = sents[i + 1]
+            if not nxt.keys or (pkey and not nxt.keys[0].startswith(pkey)):
+                continue
+            entry = counts.setdefault(tuple(nxt.keys), [0, nxt.text])
+            entry[0] += 1
+            entry[1] = nxt.text  # the newest wording
+        ranked = sorted(((text, n / (times + 1.0)) for n, text in counts.values()), key=lambda x: -x[1])
+        if len(self._follow_memo) > 64:
+            self._follow_memo.clear()
+        self._follow_memo[memo] = ranked
+        return ranked
+
+    def _with_followers(self, cands: list[Candidate], prefix: str, k: int) -> list[Candidate]:
+        follow = self.followers(prefix)
+        if not follow:
+            return cands
+        by_key = {tuple(words_of(c.text.lower())): c for c in cands}
+        merged: list[Candidate] = []
+        for text, p in follow:
+            key = tuple(words_of(text.lower()))
+            old = by_key.pop(key, None)
+            prob = max(p, old.prob or 0.0) if old is not None else p
+            merged.append(Candidate(text, "ending", MISSING_LOGPROB, 0, "user", prob))
+        merged += list(by_key.values())
+        merged.sort(key=lambda c: -(c.prob or 0.0))
+        return [Candidate(c.text, c.kind, c.lm_logprob, i, c.source, c.prob) for i, c in enumerate(merged[:k])]
 
     def logit_bias(self, context: str, prefix: str = "", k: int = 50) -> dict[str, float]:
         """Per-word log-probability boosts (nats) the engine may add to the model's word scores.

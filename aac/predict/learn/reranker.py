@@ -1,4 +1,4 @@
-"""A per-person pairwise reranker (scikit-learn ``SGDClassifier``, logistic loss, online).
+"""A per-person pairwise reranker (logistic loss, online SGD: :class:`LogisticSGD`).
 
 Training signal: a suggestion list (feature rows) and which row the person wanted. Each
 (wanted, other) pair becomes two samples ``x_wanted - x_other -> 1`` and ``x_other - x_wanted ->
@@ -20,15 +20,64 @@ weights file is a plain JSON array used to score quickly after a restart.
 
 from __future__ import annotations
 
-import warnings
+import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:  # scikit-learn takes seconds to import: only training needs it
-    from sklearn.linear_model import SGDClassifier
+#: L2 strength of the reranker's logistic SGD (as the scikit-learn model it replaces).
+ALPHA = 1e-3
+
+
+class LogisticSGD:
+    """Online binary logistic regression: the updates of scikit-learn's ``SGDClassifier(loss=
+    "log_loss", penalty="l2", alpha=1e-3, learning_rate="optimal", fit_intercept=False,
+    shuffle=False).partial_fit`` (scikit-learn 1.9 ``_plain_sgd``), in a few lines of numpy.
+
+    Why not scikit-learn itself: importing it (with SciPy) cost the board process 82 MB of its
+    500 MB budget and seconds of start-up on a loaded machine, for a 12-number linear model.
+    ``tests/test_learn_reranker.py`` checks the weights against scikit-learn's when it is there.
+
+    Per sample: ``eta = 1 / (alpha (t0 + t - 1))`` with Bottou's ``t0`` (the first step equals
+    ``sqrt(1 / sqrt(alpha))``), ``w <- w (1 - eta alpha) - eta (sigmoid(w.x) - y) x``.
+    """
+
+    MAX_DLOSS = 1e12
+
+    def __init__(self, n_features: int, alpha: float = ALPHA) -> None:
+        self.alpha = alpha
+        self.coef_ = np.zeros((1, n_features))
+        self.t_ = 1.0
+        typw = math.sqrt(1.0 / math.sqrt(alpha))
+        eta0 = typw / max(1.0, self._gradient(1.0, -typw))
+        self._optimal_init = 1.0 / (eta0 * alpha)
+
+    @staticmethod
+    def _gradient(y: float, p: float) -> float:
+        """d(log loss)/dp for y in {0, 1} (scikit-learn's stable half-binomial form)."""
+        if p > -37:
+            e = math.exp(-p)
+            return ((1 - y) - y * e) / (1 + e)
+        return math.exp(p) - y
+
+    def partial_fit(self, x: np.ndarray, y: np.ndarray, classes: Any = None) -> LogisticSGD:
+        """One pass over the rows in order (labels 0/1)."""
+        w = self.coef_[0].astype(float).tolist()
+        n = len(w)
+        alpha, init, t = self.alpha, self._optimal_init, self.t_
+        for row, label in zip(np.asarray(x, dtype=float).tolist(), np.asarray(y, dtype=float).tolist()):
+            p = sum(wi * xi for wi, xi in zip(w, row))
+            eta = 1.0 / (alpha * (init + t - 1))
+            g = min(self.MAX_DLOSS, max(-self.MAX_DLOSS, self._gradient(label, p)))
+            decay = max(0.0, 1.0 - eta * alpha)
+            update = -eta * g
+            w = [w[i] * decay + update * row[i] for i in range(n)]
+            t += 1
+        self.t_ = t
+        self.coef_ = np.asarray([w])
+        return self
 
 #: Lists kept for retraining (oldest dropped first); each is <= 10 rows of ~12 numbers.
 MAX_EXAMPLES = 1000
@@ -79,7 +128,7 @@ class KindRanker:
     coef: np.ndarray | None = None
     lists_trained: int = 0
     window: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
-    _clf: SGDClassifier | None = None
+    _clf: LogisticSGD | None = None
     _stale: bool = False  # weights loaded from disk, the SGD state must be replayed to continue
     _trusted: bool | None = None  # cached gate decision (recomputed after training)
 
@@ -100,13 +149,8 @@ class KindRanker:
         return (np.asarray(rows, dtype=float) @ self.coef).tolist()
 
     # --------------------------------------------------------------- training
-    def _new_clf(self) -> SGDClassifier:
-        from sklearn.linear_model import SGDClassifier
-
-        return SGDClassifier(
-            loss="log_loss", alpha=1e-3, fit_intercept=False, shuffle=False,
-            learning_rate="optimal", random_state=0,
-        )
+    def _new_clf(self, n_features: int) -> LogisticSGD:
+        return LogisticSGD(n_features, ALPHA)
 
     def _utility(self, scores: list[float], picked: int) -> float:
         r = _rank(scores, picked)
@@ -129,10 +173,8 @@ class KindRanker:
         if not xs:
             return
         if self._clf is None:
-            self._clf = self._new_clf()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self._clf.partial_fit(np.asarray(xs), np.asarray(ys), classes=np.array([0, 1]))
+            self._clf = self._new_clf(len(xs[0]))
+        self._clf.partial_fit(np.asarray(xs), np.asarray(ys))
         self.coef = self._clf.coef_[0].copy()
 
     def observe(self, batch: list[Example], keep: bool = True) -> None:
