@@ -148,3 +148,29 @@ def test_a_phrase_tile_with_a_recording_plays_it_at_once_and_history_replays_it(
     assert r.of(fx.Speak) == [fx.Speak(text, "good-morning", replay=True)]
     said_again = r.of(fx.LogSelection)  # logged as "history": the report counts it as said again
     assert [(s.kind, s.tile_id, s.page, s.text) for s in said_again] == [("history", entry.id, "__history__", text)]
+
+
+def test_adaptive_dwell_on_the_board_shortens_after_kept_selections_lengthens_after_undo_and_keeps_pause():
+    """Issue 15's adaptive dwell wired into the controller: within the caregiver's bounds, every
+    change an effect the shell logs for the clinician, and a pause is never lifted by it."""
+    from aac.gaze.adaptive_dwell import AdaptiveDwellSettings
+
+    r = Rig(adaptive=AdaptiveDwellSettings(enabled=True, min_ms=800, max_ms=1200, step_ms=100, streak=3))
+    letter_page = r.tile("page", target="keyboard")
+    r.gaze(letter_page, 1.5)
+    keys = [b for b in r.c.boxes if b.kind == "letter"][:3]
+    for key in keys:
+        r.gaze(r.tile("action", action="undo"), 0.1)  # look away between two letters
+        r.gaze(key, 1.5)
+    changes = r.of(fx.DwellTimeChanged)
+    assert changes and changes[-1].dwell_ms == 900 and changes[-1].reason == "adaptive:kept_streak"
+    assert r.c.dwell.config.dwell_s == 0.9
+    r.gaze(r.tile("letter", value=keys[0].tile.value), 0.1)
+    r.gaze(r.tile("action", action="undo"), 1.5)  # an undo right after a letter: a suspected false activation
+    assert r.of(fx.DwellTimeChanged)[-1].dwell_ms == 1100 and r.c.dwell.config.dwell_s == 1.1
+    r.gaze(r.tile("action", action="pause"), 1.5)
+    r.c.set_dwell_time(800, "adaptive:kept_streak")
+    assert r.c.paused and r.c.dwell.paused
+    for _ in range(5):  # never below the caregiver's minimum
+        r.c.adaptive.selection(r.now)
+    assert r.c.dwell.config.dwell_s >= 0.8

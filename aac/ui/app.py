@@ -246,6 +246,8 @@ class BoardApp:
             self.on_activation(e.activation)
         elif isinstance(e, fx.DwellTimeChanged):
             log.info("dwell time now %d ms (%s)", e.dwell_ms, e.reason)
+            if log_ is not None:  # the clinician's dwell-over-time (settings and adaptive dwell)
+                log_.event("dwell_change", e.dwell_ms, e.reason)
         elif log_ is not None and isinstance(e, fx.LogSelection):
             log_.selection(e.kind, slot=e.slot, rank=e.rank, dwell_ms=e.dwell_ms, latency_ms=e.latency_ms,
                            tile_id=e.tile_id, page=e.page, text=e.text)

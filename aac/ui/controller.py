@@ -31,6 +31,7 @@ from pathlib import PurePath
 from typing import Any
 
 from aac.gaze.calibration import tile_size_warning
+from aac.gaze.adaptive_dwell import AdaptiveDwell, AdaptiveDwellSettings
 from aac.gaze.dwell import DwellConfig, DwellEngine, DwellState, DwellTarget
 from aac.gaze.filter import OneEuroFilter
 from aac.gaze.sample import GazeSample
@@ -113,6 +114,7 @@ class BoardOptions:
     show_gaze_cursor: bool = False
     text_logging: bool = False
     scan_interval_s: float = 1.2
+    adaptive: AdaptiveDwellSettings = AdaptiveDwellSettings()
 
     @classmethod
     def from_settings(cls, settings: Any) -> BoardOptions:
@@ -124,6 +126,7 @@ class BoardOptions:
             show_gaze_cursor=bool(getattr(settings, "show_gaze_cursor", False)),
             text_logging=bool(getattr(settings, "text_logging", False)),
             scan_interval_s=max(0.3, float(getattr(settings, "scan_interval_ms", 1200)) / 1000.0),
+            adaptive=AdaptiveDwellSettings.from_settings(settings),
         )
 
 
@@ -202,6 +205,7 @@ class BoardController:
         self._banner_until = now + BANNER_S if problems else 0.0
         self._by_id: dict[str, TileBox] = {}
         self._effects: list[Effect] = []
+        self.adaptive = self._start_adaptive(options, now)
         self._predictions = PredictionsIn(None, present=False)
         self._parts_status: tuple[str, ...] = ()
         self._flash: tuple[str, float] | None = None
@@ -485,8 +489,13 @@ class BoardController:
             if kind in CORRECTION_KINDS:
                 self._effects.append(LogError(ErrorKind(kind)))
                 # An undo right after a selection suggests that selection was not meant.
-                if kind == EventKind.UNDO and self.activations and now - self.activations[-1].t < SUSPECT_UNDO_S:
+                suspect = kind == EventKind.UNDO and bool(self.activations) and now - self.activations[-1].t < SUSPECT_UNDO_S
+                if suspect:
                     self._effects.append(LogError(ErrorKind.FALSE_ACTIVATION_SUSPECTED))
+                if kind == EventKind.UNDO:  # adaptive dwell: a mistake lengthens the dwell at once
+                    (self.adaptive.false_activation if suspect else self.adaptive.undo)(now)
+            if kind in CONTENT_KINDS or kind == EventKind.SPEAK:
+                self.adaptive.selection(now)  # a kept streak shortens it in small steps
             if kind in CONTENT_KINDS:
                 if self._message_started is None:
                     self._message_started = now
@@ -676,6 +685,8 @@ class BoardController:
             self.dwell.reconfigure(options.dwell)
             if options.dwell.dwell_s != old.dwell.dwell_s:
                 self._effects.append(DwellTimeChanged(round(options.dwell.dwell_s * 1000), "settings"))
+        if options.dwell.dwell_s != old.dwell.dwell_s or options.adaptive != old.adaptive:
+            self.adaptive = self._start_adaptive(options, now)  # from the caregiver's new dwell and bounds
         if options.text_logging:
             self._history_changed()
         else:
@@ -689,6 +700,12 @@ class BoardController:
         self.options = replace(self.options, dwell=cfg)
         self.dwell.reconfigure(cfg)
         self._effects.append(DwellTimeChanged(int(dwell_ms), reason))
+
+    def _start_adaptive(self, options: BoardOptions, now: float) -> AdaptiveDwell:
+        """Adaptive dwell (off unless the caregiver turns it on): its changes go through
+        :meth:`set_dwell_time`, so they keep the pause and are logged for the clinician."""
+        return AdaptiveDwell.start(options.adaptive, round(options.dwell.dwell_s * 1000), t=now,
+                                   on_change=lambda c: self.set_dwell_time(c.new_ms, f"adaptive:{c.reason}"))
 
     def reset_message(self, now: float) -> None:
         """Clear the message and end a pause (a carer between two tasks); nothing is logged."""
