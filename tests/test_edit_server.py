@@ -107,7 +107,7 @@ def own_copy(editor, name="mine"):
 def test_no_token_or_a_wrong_token_reads_and_changes_nothing(editor):
     from aac.layouts.loader import user_layouts_dir
 
-    for token in (None, "wrong-token", editor.editor.token[:-1] + "x"):
+    for token in (None, "wrong-token", editor.editor.token[:-1] + ("y" if editor.editor.token.endswith("x") else "x")):
         status, res = call(editor, "/api/state", token=token)
         assert status == 403 and "token" in res["error"]
         status, res = call(editor, "/api/copy", {"source": "default", "name": "sneaky"}, token=token)

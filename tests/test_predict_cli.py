@@ -67,10 +67,17 @@ def test_what_a_jsonl_session_taught_is_all_on_disk_at_the_end(tmp_path: Path) -
         return [json.loads(x) for x in proc.stdout.splitlines()]
 
     session("My cat ", "My cat Whiskers is hungry.")
-    first = Learner.open(profile).summary()["reranker"]["word"]["stored"]
+    def stored_summary() -> dict:
+        learner = Learner.open(profile)  # holds the profile's lock (issue 20) until closed
+        try:
+            return learner.summary()
+        finally:
+            learner.close()
+
+    first = stored_summary()["reranker"]["word"]["stored"]
     out = session("I would like some ", "I would like some water.")  # one sentence: no periodic save
     assert "Whiskers" in out[-1]["words"]  # said the day before, offered once a letter is typed
-    summary = Learner.open(profile).summary()
+    summary = stored_summary()
     assert summary["sentences"] == 2
     assert summary["reranker"]["word"]["stored"] > first, summary  # the second session's lists too
 

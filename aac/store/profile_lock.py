@@ -13,7 +13,6 @@ message). Within one process the lock is shared (a board and its learner open it
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sys
@@ -73,7 +72,7 @@ class ProfileLock:
             if entry[1] <= 0:
                 del _held[self._key]
                 try:
-                    fcntl.flock(entry[0], fcntl.LOCK_UN)
+                    _unlock(entry[0])
                 finally:
                     os.close(entry[0])
 
@@ -82,6 +81,34 @@ class ProfileLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _lock_now(fd: int) -> None:
+    """An exclusive lock the kernel drops when this process ends; BlockingIOError if taken.
+    POSIX: ``flock``; Windows: ``msvcrt.locking`` on the first byte (imported where used, so the
+    module imports on every platform)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as exc:
+            raise BlockingIOError(str(exc)) from None
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def acquire(profile_dir: Path) -> ProfileLock:
@@ -97,13 +124,14 @@ def acquire(profile_dir: Path) -> ProfileLock:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _lock_now(fd)
             except BlockingIOError:
                 raise ProfileBusy(f"{directory} is in use by another process: {_describe_holder(path)}") from None
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
             data = json.dumps({"pid": os.getpid(), "command": _command(), "since": stamp}).encode("utf-8")
             os.ftruncate(fd, 0)
-            os.pwrite(fd, data + b"\n", 0)
+            os.lseek(fd, 0, os.SEEK_SET)  # (os.pwrite is POSIX-only)
+            os.write(fd, data + b"\n")
         except BaseException:
             os.close(fd)
             raise
