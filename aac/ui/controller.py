@@ -514,9 +514,16 @@ class BoardController:
         if kind == EventKind.ENDING and ev.extra.get("via_word"):
             log_kind = PREVIEW_ENDING  # an ending taken from a word's preview (the report counts these)
         self._effects.append(LogSelection(
-            str(log_kind), ev.slot, ev.slot if kind in PREDICTION_KINDS else None, dwell_ms, latency,
+            str(log_kind), ev.slot, self._rank(kind, ev.slot), dwell_ms, latency,
             box.id, self.session.page, ev.value,
         ))
+
+    def _rank(self, kind: str, slot: int | None) -> int | None:
+        """The predictor's rank of what a prediction tile showed: with stable tiles (issue 15) a
+        suggestion keeps its tile, so its slot is not its rank."""
+        if kind not in PREDICTION_KINDS or slot is None:
+            return None
+        return self.board.rank(str(kind), slot)
 
     def _sync_pause(self) -> None:
         """The only place the dwell engine learns about pause: it follows the session."""
