@@ -353,19 +353,8 @@ def read_actions(path: Path) -> dict[int, str]:
 
     For readers that select a fixed list of columns: the report joins the action names back on.
     """
-    try:
-        conn = open_readonly(path)
-    except _EXTRA_ERRORS:
-        return {}
-    if conn is None:
-        return {}
-    try:
-        return {int(r[0]): str(r[1]) for r in conn.execute(
-            "SELECT id, action FROM selections WHERE action IS NOT NULL") if isinstance(r[0], int)}
-    except _EXTRA_ERRORS:
-        return {}
-    finally:
-        conn.close()
+    rows = _pairs(path, "SELECT id, action FROM selections WHERE action IS NOT NULL")
+    return {int(k): str(v) for k, v in rows if isinstance(k, int)}
 
 
 def is_real_use(session: dict[str, Any]) -> bool:
@@ -398,16 +387,21 @@ def marked_sessions(path: Path) -> dict[int, str]:
     the report drops events by session id against this full list. Never raises (a version-1 log
     has no kind column: every session is real use).
     """
+    return {k: str(v) for k, v in _pairs(path, "SELECT id, kind FROM sessions WHERE kind IS NOT NULL AND kind NOT IN ('', 'use')")}
+
+
+def _pairs(path: Path, sql: str) -> list[tuple[Any, Any]]:
+    """The (key, value) rows of one two-column query on the log, or [] when the file is missing,
+    damaged or of an older schema: these readers never raise."""
     try:
         conn = open_readonly(path)
     except _EXTRA_ERRORS:
-        return {}
+        return []
     if conn is None:
-        return {}
+        return []
     try:
-        return {r[0]: str(r[1]) for r in conn.execute(
-            "SELECT id, kind FROM sessions WHERE kind IS NOT NULL AND kind NOT IN ('', 'use')")}
+        return [(r[0], r[1]) for r in conn.execute(sql)]
     except _EXTRA_ERRORS:
-        return {}
+        return []
     finally:
         conn.close()
