@@ -3,17 +3,8 @@
     aac calibrate [--gaze tobii|titta|webcam|mouse|replay:FILE] [--pattern 9-point] [--profile NAME]
                   [--screen-cm 52] [--distance-cm 60] [--windowed WxH] [--yes] [--frames DIR]
 
-Flow: a short countdown, then one target at a time (a ring that shrinks onto a dot, so the eye is
-drawn to its centre); samples are collected only in the steady part of each fixation (saccades
-skipped). Then the mapping is fitted - the tracker's own calibration for a ``tobii``/``titta`` source,
-a regression on face features for the webcam, a small correction of the raw gaze otherwise - and
-*validated on separate points*. The results screen shows the error at each point and overall
-accuracy/precision in degrees and pixels; the user accepts (stored in the profile with the date)
-or redoes. Accept/redo work by keyboard (Enter / R, Esc cancels), mouse click, or by dwelling on
-the buttons with the freshly calibrated gaze.
-
-The state machine (:class:`CalibrationRun`) is plain Python so tests can drive it headless with a
-fake clock; pygame only draws it.
+The screen itself (countdown, targets, fitting, validation on separate points, the accept/redo
+screen and its state machine) is :mod:`aac.ui.calibration_screen`; this module is the command.
 """
 
 from __future__ import annotations
