@@ -42,7 +42,6 @@ from aac.kinds import (
     PAUSE_ACTIONS,
     PREDICTION_KINDS,
     PREVIEW_ENDING,
-    RECORDED_MESSAGE,
     RETURNING_KINDS,
     Action,
     ErrorKind,
@@ -66,22 +65,19 @@ from aac.ui.effects import (
     ForgetHistory,
     GazeLost,
     InputEvent,
-    Learn,
     LogError,
-    LogMessage,
     LogSelection,
     OpenScreen,
     PartsStatus,
     PredictionsIn,
     RequestPredictions,
     SaveDraft,
-    SaveHistory,
     Screen,
-    Speak,
     StopSpeech,
     SwitchPress,
 )
 from aac.ui.geometry import TileBox, layout_page
+from aac.ui.spoken import SpokenMessages
 from aac.ui.view import FrameView
 from aac.ui.wording import board_text, status_text
 
@@ -182,6 +178,7 @@ class BoardController:
         self.layout = layout
         self.options = options
         self.size = size
+        self._effects: list[Effect] = []
         self.theme = pick_theme(layout.theme, options.theme)
         self.session = Session(
             clock=lambda: self._now, text=draft, clear_after_speak=options.clear_after_speak,
@@ -190,7 +187,8 @@ class BoardController:
         self.dwell = DwellEngine(options.dwell)
         self.filter = gaze_filter
         self.board = BoardState()
-        self.history = SpeechHistory(items=list(history))
+        self.messages = SpokenMessages(SpeechHistory(items=list(history)), self._effects_append,
+                                       lambda: self.options.text_logging)
         self.speech_policy = speech_policy or SpeechPolicy()
         self.scanner = RowColumnScanner([["-"]], interval_s=options.scan_interval_s) if scanning else None
         self.calibration = calibration
@@ -204,7 +202,6 @@ class BoardController:
         self._now = now
         self._banner_until = now + BANNER_S if problems else 0.0
         self._by_id: dict[str, TileBox] = {}
-        self._effects: list[Effect] = []
         self.adaptive = self._start_adaptive(options, now)
         self._predictions = PredictionsIn(None, present=False)
         self._parts_status: tuple[str, ...] = ()
@@ -212,14 +209,11 @@ class BoardController:
         self._transient: tuple[str, float] | None = None
         self._dwell_state = DwellState(None, 0.0, None, "idle")
         self._dwell_started: dict[str | None, float] = {}
-        self._message_started: float | None = None
-        self._message_selections = 0
         self._last_text = self.session.text
         self._spoken = ""
         self._history_page: Page | None = None
         self._history_back = ""
         self._pending_layout: Layout | None = None
-        self.last_spoken: str | None = None
         self._relayout()
         self._request_predictions(force=True)
 
@@ -253,6 +247,19 @@ class BoardController:
     def dwell_state(self) -> DwellState:
         """The tile under the gaze, its progress and phase (after the last sample)."""
         return self._dwell_state
+
+    @property
+    def history(self) -> SpeechHistory:
+        """The spoken messages the history page shows (owned by :attr:`messages`)."""
+        return self.messages.history
+
+    @property
+    def last_spoken(self) -> str | None:
+        """The last message said (spoken, a recording, or said again)."""
+        return self.messages.last_spoken
+
+    def _effects_append(self, effect: Effect) -> None:
+        self._effects.append(effect)
 
     def box(self, box_id: str | None) -> TileBox | None:
         return self._by_id.get(box_id) if box_id is not None else None
@@ -440,7 +447,8 @@ class BoardController:
         if kind not in handlers:
             return ""
         if kind == TileKind.PHRASE and tile.recording:
-            return self._play_recording(box, tile.value or tile.label, tile.recording)
+            return self.messages.play_recording(tile.value or tile.label, tile.recording, box_id=box.id,
+                                                page=self.session.page, dwell_ms=self.dwell.config.dwell_s * 1000.0)
         handler, text = handlers[TileKind(kind)]
         handler(text)
         return text
@@ -485,7 +493,7 @@ class BoardController:
                 self._sync_pause()
             if kind == EventKind.SPEAK:
                 spoken, self._spoken = self._spoken, ""
-                self._on_speak(spoken, now)
+                self.messages.spoken(spoken, now)
             if kind in CORRECTION_KINDS:
                 self._effects.append(LogError(ErrorKind(kind)))
                 # An undo right after a selection suggests that selection was not meant.
@@ -497,88 +505,26 @@ class BoardController:
             if kind in CONTENT_KINDS or kind == EventKind.SPEAK:
                 self.adaptive.selection(now)  # a kept streak shortens it in small steps
             if kind in CONTENT_KINDS:
-                if self._message_started is None:
-                    self._message_started = now
-                self._message_selections += 1
+                self.messages.count_selection(now)
             if kind != EventKind.SPEAK:
                 for say in self.speech_policy.on_event(ev, self.session.text):
-                    self._speak(say)
-            self._log_selection(ev, box, shown, now)
-
-    def _log_selection(self, ev: Event, box: TileBox, shown: Any, now: float) -> None:
-        kind = ev.kind
-        latency = getattr(shown, "latency_ms", None) if kind in PREDICTION_KINDS else None
-        started = self._dwell_started.get(box.id)
-        dwell_ms = (now - started) * 1000.0 if started is not None else self.dwell.config.dwell_s * 1000.0
-        log_kind = UsageKind(kind) if kind in CONTENT_KINDS or kind == EventKind.PAGE else UsageKind.ACTION
-        if kind == EventKind.ENDING and ev.extra.get("via_word"):
-            log_kind = PREVIEW_ENDING  # an ending taken from a word's preview (the report counts these)
-        self._effects.append(LogSelection(
-            str(log_kind), ev.slot, self._rank(kind, ev.slot), dwell_ms, latency,
-            box.id, self.session.page, ev.value,
-        ))
-
-    def _rank(self, kind: str, slot: int | None) -> int | None:
-        """The predictor's rank of what a prediction tile showed: with stable tiles (issue 15) a
-        suggestion keeps its tile, so its slot is not its rank."""
-        if kind not in PREDICTION_KINDS or slot is None:
-            return None
-        return self.board.rank(str(kind), slot)
+                    self.messages.speak(say)
+            started = self._dwell_started.get(box.id)
+            dwell_ms = (now - started) * 1000.0 if started is not None else self.dwell.config.dwell_s * 1000.0
+            self._effects.append(selection_log(ev, box, shown, dwell_ms, self.session.page, self.board))
 
     def _sync_pause(self) -> None:
         """The only place the dwell engine learns about pause: it follows the session."""
         self.dwell.set_paused(self.session.paused)
         self._rescan()
 
-    def _speak(self, text: str, recording: str | None = None, replay: bool = False) -> None:
-        if text.strip():
-            self._effects.append(Speak(text, recording, replay))
-
-    def _play_recording(self, box: TileBox, text: str, recording: str) -> str:
-        """A phrase tile that carries the person's own recording says it at once in their voice
-        (as a "speak" cell with a recorded message does in Grid 3); the message being written is
-        left as it is. Logged as a "recorded message" (its words only with text logging on)."""
-        self.last_spoken = text
-        self._speak(text, recording)
-        if self.history.add(text, recording=recording):
-            self._history_changed()
-        self._effects.append(LogSelection(RECORDED_MESSAGE, None, None, self.dwell.config.dwell_s * 1000.0, None,
-                                          box.id, self.session.page, text))
-        return text
-
-    def _on_speak(self, text: str, now: float) -> None:
-        self.last_spoken = text
-        if not text.strip():
-            return
-        self._speak(text)
-        if self.history.add(text):
-            self._history_changed()
-        self._effects.append(Learn(text))
-        seconds = now - self._message_started if self._message_started is not None else None
-        self._effects.append(LogMessage(text, self._message_selections + 1, seconds))
-        self._message_started = None
-        self._message_selections = 0
-
-    def _history_changed(self) -> None:
-        if self.options.text_logging:
-            self._effects.append(SaveHistory(tuple(self.history.to_list())))
-
     # ------------------------------------------------------------------ history page
     def _respeak(self, text: str, box: TileBox) -> None:
-        """A history tile: say that message again (it moves to the top of the history).
-
-        Logged as a selection of kind "history" (the report counts it with recorded messages
-        as "said again"; its words only with text logging on, like any selection's text)."""
-        if not text.strip():
+        """A history tile says its message again (:meth:`SpokenMessages.say_again`); the page
+        is rebuilt, since that message moved to the top."""
+        if not self.messages.say_again(text, box_id=box.id, page=self.session.page,
+                                       dwell_ms=self.dwell.config.dwell_s * 1000.0):
             return
-        self._effects.append(LogSelection(UsageKind.HISTORY, None, None, self.dwell.config.dwell_s * 1000.0, None,
-                                          box.id, self.session.page, text))
-        self.last_spoken = text
-        items = [t.casefold() for t in self.history.items()]
-        recording = self.history.recording_of(items.index(text.casefold())) if text.casefold() in items else None
-        self._speak(text, recording, replay=True)
-        if self.history.add(text, recording=recording):
-            self._history_changed()
         if self._history_page is not None and self.session.page == HISTORY_PAGE:
             self._history_page = self._build_history_page()
             self._relayout()
@@ -695,7 +641,7 @@ class BoardController:
         if options.dwell.dwell_s != old.dwell.dwell_s or options.adaptive != old.adaptive:
             self.adaptive = self._start_adaptive(options, now)  # from the caregiver's new dwell and bounds
         if options.text_logging:
-            self._history_changed()
+            self.messages.history_changed()
         else:
             self._effects.append(ForgetHistory())
 
@@ -802,6 +748,19 @@ class BoardController:
             highlight_ids=scan_highlight(self.scanner),
             language=self.language,
         )
+
+
+def selection_log(ev: Event, box: TileBox, shown: Any, dwell_ms: float, page: str, board: BoardState) -> LogSelection:
+    """The usage log's record of one selection. A prediction tile's rank is the predictor's rank
+    of what it showed: with stable tiles (issue 15) a suggestion keeps its tile, so its slot is
+    not its rank. An ending taken from a word's preview is logged as such (the report counts them)."""
+    kind = ev.kind
+    latency = getattr(shown, "latency_ms", None) if kind in PREDICTION_KINDS else None
+    log_kind = UsageKind(kind) if kind in CONTENT_KINDS or kind == EventKind.PAGE else UsageKind.ACTION
+    if kind == EventKind.ENDING and ev.extra.get("via_word"):
+        log_kind = PREVIEW_ENDING
+    rank = board.rank(str(kind), ev.slot) if kind in PREDICTION_KINDS and ev.slot is not None else None
+    return LogSelection(str(log_kind), ev.slot, rank, dwell_ms, latency, box.id, page, ev.value)
 
 
 def dwell_targets(boxes: Sequence[TileBox], slot_of: Callable[[TileBox], SlotContent], paused: bool,
