@@ -23,7 +23,10 @@ Probabilities:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 #: Logistic calibration P(hit) = sigmoid(a + b * cond_logprob + c * complete), fitted by
 #: tests/bench/ending_calibration.py on dev lines 21-220 (no learning; 5358 endings, 210 exact
@@ -82,3 +85,40 @@ def shown(probs: list[float], n_words: list[int], settings: GateSettings = GateS
     if not settings.enabled:
         return [True] * len(probs)
     return [expected_gain(p, n, settings) >= settings.min_gain for p, n in zip(probs, n_words)]
+
+
+def gate_endings(
+    endings: list[str],
+    endings_by_word: dict[str, list[tuple[str, float]]],
+    letter_mass: list[float],
+    user: dict[str, float],
+    norm: Callable[[str], str],
+    settings: GateSettings = GateSettings(),
+) -> tuple[list[float], list[bool], list[tuple[float, bool, int]]]:
+    """Each ending's calibrated probability, the gate's decision and its features.
+
+    The model's probability of an ending given what is typed: its score (log P of the head
+    word's tokens + the tail, from ``endings_by_word``) minus the log of the mass of every word
+    that fits the prefix (``letter_mass``). A person's own ending (a frequent message) also has
+    their own estimate in ``user`` (keyed by ``norm(text)``); the larger wins. Features are
+    (log P(ending | context, prefix) or -inf, complete, words), for the calibration bench.
+    """
+    if not endings:
+        return [], [], []
+    z = float(np.logaddexp.reduce(np.array(letter_mass))) if letter_mass else 0.0
+    model: dict[str, tuple[float, bool]] = {}
+    for items in endings_by_word.values():
+        for text, score in items:
+            key = norm(text)
+            complete = text.rstrip()[-1:] in ".!?"
+            if key not in model or score > model[key][0]:
+                model[key] = (score, complete)
+    probs: list[float] = []
+    feats: list[tuple[float, bool, int]] = []
+    for e in endings:
+        key = norm(e)
+        score, complete = model.get(key, (-math.inf, e.rstrip()[-1:] in ".!?"))
+        cond = score - z if math.isfinite(score) else -math.inf
+        probs.append(round(max(model_ending_prob(cond, complete), user.get(key, 0.0)), 4))
+        feats.append((cond, complete, len(key.split())))
+    return probs, shown(probs, [f[2] for f in feats], settings), feats

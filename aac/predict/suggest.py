@@ -165,6 +165,16 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
     return idx[np.argsort(-values[idx], kind="stable")]
 
 
+def _nth_best(words: list[_Word], n: int) -> float:
+    """The n-th best distinct word's score (case-insensitive), or -1e9 when there are fewer."""
+    best: dict[str, float] = {}
+    for w in words:
+        k = w.text.lower()
+        best[k] = max(best.get(k, -1e9), w.score)
+    vals = sorted(best.values(), reverse=True)
+    return vals[n - 1] if len(vals) >= n else -1e9
+
+
 class Predictor:
     """5 words + 3 endings (+ previews, chunks) for (context, prefix); learns if a learner is given."""
 
@@ -275,21 +285,12 @@ class Predictor:
                     new.append((toks + [t], text + self.vocab.body(t), logp + float(clp[j]), True if cand_cov is None else bool(cand_cov[j])))
                     parents.append(i)
             # prune: an extension can only lose probability, so drop those already below the n-th word
-            bar = self._nth_best(finished, s.prune_rank)
+            bar = _nth_best(finished, s.prune_rank)
             keep = sorted(range(len(new)), key=lambda k: -new[k][2])
             keep = [k for k in keep if new[k][2] > bar][: s.beam_extend]
             live = [new[k] for k in keep]
             rows = rows.select([parents[k] for k in keep]) if keep else None
         return finished
-
-    @staticmethod
-    def _nth_best(words: list[_Word], n: int) -> float:
-        best: dict[str, float] = {}
-        for w in words:
-            k = w.text.lower()
-            best[k] = max(best.get(k, -1e9), w.score)
-        vals = sorted(best.values(), reverse=True)
-        return vals[n - 1] if len(vals) >= n else -1e9
 
     def _rank_words(self, found: list[_Word], sentence_start: bool, prefix: str = "", kind: str = "space") -> list[tuple[str, _Word, float]]:
         """Filter, merge case variants (sum of probabilities), case for display; best first.
@@ -525,44 +526,16 @@ class Predictor:
         return sugg
 
     def _gate_endings(self, search: _Search, context: str, prefix: str, endings: list[str]) -> tuple[list[float], list[bool]]:
-        """Calibrated probability of each ending and whether the gate shows it (aac.predict.gate).
-
-        The model's probability of an ending given what is typed: its score (log P of the head
-        word's tokens + the tail) minus the log of the mass of every word that fits the prefix.
-        A person's own ending (a frequent message) also has their own estimate; the larger wins.
-        """
-        s = self.settings
-        if not endings:
-            search.ending_feats = []
-            return [], []
-        mass = list(search.letter_mass.values())
-        z = float(np.logaddexp.reduce(np.array(mass))) if mass else 0.0
-        model: dict[str, tuple[float, bool]] = {}
-        for items in search.endings_by_word.values():
-            for text, score in items:
-                key = self._norm(text)
-                complete = text.rstrip()[-1:] in ".!?"
-                if key not in model or score > model[key][0]:
-                    model[key] = (score, complete)
+        """Calibrated probability of each ending and whether the gate shows it
+        (:func:`aac.predict.gate.gate_endings`); the person's own endings bring their own estimate."""
         user: dict[str, float] = {}
-        if self.learner is not None and not self._learner_failed:
+        if endings and self.learner is not None and not self._learner_failed:
             for c in self._learner_call("user_ending_candidates", context, prefix, 10) or []:
                 if getattr(c, "prob", None) is not None:
-                    key = self._norm(str(c.text))
-                    user[key] = max(user.get(key, 0.0), float(c.prob))
-        probs: list[float] = []
-        feats: list[tuple[float, bool, int]] = []
-        n_words: list[int] = []
-        for e in endings:
-            key = self._norm(e)
-            score, complete = model.get(key, (-math.inf, e.rstrip()[-1:] in ".!?"))
-            cond = score - z if math.isfinite(score) else -math.inf
-            p = max(confidence_gate.model_ending_prob(cond, complete), user.get(key, 0.0))
-            probs.append(round(p, 4))
-            feats.append((cond, complete, len(key.split())))
-            n_words.append(len(key.split()))
-        search.ending_feats = feats
-        shown = confidence_gate.shown(probs, n_words, confidence_gate.GateSettings(enabled=s.gate, min_gain=s.gate_min_gain))
+                    user[self._norm(str(c.text))] = max(user.get(self._norm(str(c.text)), 0.0), float(c.prob))
+        settings = confidence_gate.GateSettings(enabled=self.settings.gate, min_gain=self.settings.gate_min_gain)
+        probs, shown, search.ending_feats = confidence_gate.gate_endings(
+            endings, search.endings_by_word, list(search.letter_mass.values()), user, self._norm, settings)
         return probs, shown
 
     def _remember(self, search: _Search) -> None:
