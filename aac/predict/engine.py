@@ -44,6 +44,19 @@ class Cancelled(Exception):
 
 CancelCheck = Callable[[], bool]
 
+#: How long an idle intra-op thread spins before it sleeps (ONNX Runtime's
+#: ``session.intra_op.spin_duration_us``). ONNX Runtime's default spins far longer; on this
+#: shared 2-core machine, when other processes (or the board's own UI thread, speech) want the
+#: cores, the spinning thread takes a core from the thread doing the work, and every kernel
+#: waits for it. `aac bench ks` requests on dev lines 1-8 with learning, two interleaved
+#: rounds at load 6.5-7.2: p50 329 / 241 ms with the default spin, 227 / 153 with 100 us,
+#: 135 / 143 with 20 us, 147 / 116 without spinning, 125 / 111 with one thread (p95 742 / 457,
+#: 549 / 320, 253 / 239, 249 / 216, 227 / 220). 20 us is meant to still bridge the
+#: microsecond gaps between the kernels of one step (where spinning paid off on a quiet
+#: machine, see Engine.__init__) and give the core back when the wait is longer; the machine
+#: was never quiet during this change, so the quiet-machine cost of the bound is not measured.
+SPIN_DURATION_US = 20
+
 #: glibc's mmap threshold for this process (see _tame_malloc)
 MMAP_THRESHOLD = 1 << 20
 #: Resident size above which the heap's free pages are given back after a request (MB).
@@ -157,10 +170,37 @@ class Rows:
         return cls(kv, np.full(k, n, dtype=np.int64), state.fixed)
 
     def select(self, idx: list[int] | np.ndarray) -> "Rows":
-        """Keep (or duplicate) rows by index, e.g. to prune or branch candidates."""
+        """Keep (or duplicate) rows by index into new buffers, e.g. to prune or branch candidates.
+
+        Only the rows' valid entries are copied, never the spare capacity behind them (the
+        copies were 5.6 ms a call on the warm requests of `aac bench latency`, ~3 a request).
+        """
         idx = np.asarray(idx, dtype=np.int64)
-        kv = [np.ascontiguousarray(a[idx]) for a in self.kv]
-        return Rows(kv, self.lengths[idx], self.fixed)
+        k = int(idx.shape[0])
+        lengths = self.lengths[idx]
+        w = int(lengths.max()) if k else 0
+        kv = []
+        for a in self.kv:
+            buf = np.empty((k, *a.shape[1:]), dtype=a.dtype)
+            if w:
+                np.take(a[:, :, :w], idx, axis=0, out=buf[:, :, :w])
+            kv.append(buf)
+        return Rows(kv, lengths, self.fixed)
+
+    def keep(self, idx: list[int] | np.ndarray) -> "Rows":
+        """Like ``select``, for a caller that will decode the result and never this Rows again.
+
+        When ``idx`` keeps the leading rows in order (``0..k-1``: the beam kept its best rows,
+        or the endings still running are the first ones) nothing is copied: the result views
+        the same buffers (a leading slice along the batch axis stays C-contiguous). Safe because
+        the model writes each row's new entries at that row's own length, past every entry
+        this Rows (or a word remembered from it) reads. Otherwise it is ``select``.
+        """
+        idx = np.asarray(idx, dtype=np.int64)
+        k = int(idx.shape[0])
+        if 0 < k <= self.size and np.array_equal(idx, np.arange(k)):
+            return Rows([a[:k] for a in self.kv], self.lengths[:k].copy(), self.fixed)
+        return self.select(idx)
 
     def width(self) -> int:
         """The attention mask's past width: the longest row's length."""
@@ -212,8 +252,11 @@ class Engine:
         opts.enable_mem_pattern = False
         # Spinning between the many small kernels of a one-token step: 6.5 -> 5.0 ms per step
         # at batch 1, 9.0 -> 6.3 at batch 2; the board's frame p95 while predicting went
-        # 3.3 -> 5.0 ms (tests/bench/frame_time.py), far under a 60 fps frame.
+        # 3.3 -> 5.0 ms (tests/bench/frame_time.py), far under a 60 fps frame. But only briefly
+        # (SPIN_DURATION_US): see there.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        if spin:
+            opts.add_session_config_entry("session.intra_op.spin_duration_us", str(SPIN_DURATION_US))
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(tok_path))
         outs = [o.name for o in self.session.get_outputs()]

@@ -279,7 +279,7 @@ class Predictor:
             keep = sorted(range(len(new)), key=lambda k: -new[k][2])
             keep = [k for k in keep if new[k][2] > bar][: s.beam_extend]
             live = [new[k] for k in keep]
-            rows = rows.select([parents[k] for k in keep]) if keep else None
+            rows = rows.keep([parents[k] for k in keep]) if keep else None
         return finished
 
     @staticmethod
@@ -382,7 +382,7 @@ class Predictor:
             if cancel is not None and cancel():
                 raise Cancelled()
             if len(still) < len(active):
-                cur = cur.select(still)
+                cur = cur.keep(still)
                 toks = [toks[bi] for bi in still]
                 active = [active[bi] for bi in still]
             lp = self.engine.step(cur, np.array(toks))
