@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -136,6 +137,9 @@ class ContextState:
     kv: list[np.ndarray]
     logprobs: np.ndarray  # [V] log-probs of the token after ``ids``
     fixed: tuple[bool, ...] = ()  # per KV input: a fixed-capacity buffer (sliding-window layer)
+    #: first tokens already decoded after this context (see Engine.first_step): token ->
+    #: (log-probs of the token after it [V], its KV entry in every layer [layers, heads, head_size])
+    first: "OrderedDict[int, tuple[np.ndarray, np.ndarray]]" = field(default_factory=OrderedDict)
 
 
 class Rows:
@@ -413,6 +417,69 @@ class Engine:
         return state
 
     # --- batched decode -------------------------------------------------------------------
+    #: First tokens remembered per context (Engine.first_step): 32 rows are ~6.3 MB of
+    #: log-probs (49k floats each) + 0.7 MB of KV; the peak RSS budget is 500 MB.
+    FIRST_STEP_ROWS = 32
+
+    def first_step(self, state: ContextState, rows: Rows, tokens: np.ndarray) -> np.ndarray:
+        """``step`` for rows freshly forked from ``state``, without re-running first tokens
+        this context already ran.
+
+        While the person types a word the context stays the same and each letter asks for the
+        word-start tokens that fit the longer prefix: " could" is decoded for "", "c", "co" and
+        "cou" alike (a third of the beam's rows on the warm requests of `aac bench latency`
+        were repeats). A row after (context, token) depends on nothing else, so its log-probs
+        and its one new KV entry are kept with the context and copied into the fork.
+
+        Only rows decoded in a batch of at least 2 are kept or reused, and the rows still to
+        run go as a batch of at least 2: ONNX Runtime gives bit-identical rows for batches of
+        2..10 but takes another kernel for a single row (log-probs differ by ~3e-5), so the
+        results equal those of ``step`` on the whole batch (tests/test_predict_rows_keep.py).
+        """
+        tokens = np.asarray(tokens, dtype=np.int64).reshape(-1)
+        b = rows.size
+        n = len(state.ids)
+        if b < 2 or not (rows.lengths == n).all():
+            return self.step(rows, tokens)
+        cache = state.first
+        toks = tokens.tolist()
+        miss = [i for i, t in enumerate(toks) if t not in cache]
+        if len(miss) == b:
+            lps = self.step(rows, tokens)
+            self._remember_first(state, toks, range(b), lps, rows, range(b))
+            return lps
+        rows.ensure_room(1, self.HEADROOM)
+        hits = [i for i in range(b) if toks[i] in cache]
+        got = [cache[toks[i]] for i in hits]  # read before remembering the misses can evict them
+        for i in hits:
+            cache.move_to_end(toks[i])
+        out = np.empty((b, got[0][0].shape[0]), dtype=got[0][0].dtype)
+        for i, (lp, _) in zip(hits, got):
+            out[i] = lp
+        entries = np.stack([e for _, e in got])  # [hits, layers, heads, head_size]
+        for li, a in enumerate(rows.kv):
+            a[hits, :, n] = entries[:, li]
+        if miss:
+            run = miss if len(miss) >= 2 else miss + [hits[0]]
+            sub = Rows.fork(state, len(run))
+            lp_run = self.step(sub, tokens[run])
+            for j, i in enumerate(miss):
+                out[i] = lp_run[j]
+            for a, a_sub in zip(rows.kv, sub.kv):
+                a[miss, :, n] = a_sub[: len(miss), :, n]
+            self._remember_first(state, [toks[i] for i in miss], range(len(miss)), lp_run, sub, range(len(miss)))
+        rows.lengths = rows.lengths + 1
+        return out
+
+    def _remember_first(self, state: ContextState, toks: list[int], lp_rows: Any, lps: np.ndarray, rows: Rows, kv_rows: Any) -> None:
+        n = len(state.ids)
+        cache = state.first
+        for t, i, r in zip(toks, lp_rows, kv_rows):
+            cache[t] = (lps[i].copy(), np.stack([a[r, :, n] for a in rows.kv]))
+            cache.move_to_end(t)
+        while len(cache) > self.FIRST_STEP_ROWS:
+            cache.popitem(last=False)
+
     def step(self, rows: Rows, tokens: np.ndarray) -> np.ndarray:
         """Feed one token per row; returns log-probs [B, V] and grows every row by one."""
         b = rows.size

@@ -247,12 +247,14 @@ class Predictor:
         ]
         finished: list[_Word] = []
         rows = Rows.fork(state, len(live)) if live else None
-        for _ in range(s.max_word_tokens):
+        for step_no in range(s.max_word_tokens):
             if not live or rows is None:
                 break
             if cancel is not None and cancel():
                 raise Cancelled()
-            lps = eng.step(rows, np.array([h[0][-1] for h in live]))
+            toks = np.array([h[0][-1] for h in live])
+            # the first tokens: rows this context already decoded for a shorter prefix are reused
+            lps = eng.first_step(state, rows, toks) if step_no == 0 else eng.step(rows, toks)
             new: list[tuple[list[int], str, float, bool]] = []
             parents: list[int] = []
             for i, (toks, text, logp, covered) in enumerate(live):
