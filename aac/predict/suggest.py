@@ -252,9 +252,9 @@ class Predictor:
                 break
             if cancel is not None and cancel():
                 raise Cancelled()
-            toks = np.array([h[0][-1] for h in live])
+            feed = np.array([h[0][-1] for h in live])
             # the first tokens: rows this context already decoded for a shorter prefix are reused
-            lps = eng.first_step(state, rows, toks) if step_no == 0 else eng.step(rows, toks)
+            lps = eng.first_step(state, rows, feed) if step_no == 0 else eng.step(rows, feed)
             new: list[tuple[list[int], str, float, bool]] = []
             parents: list[int] = []
             for i, (toks, text, logp, covered) in enumerate(live):
