@@ -1,4 +1,4 @@
-"""Rows.select copies only the valid entries and Rows.keep shares the buffers of leading rows;
+"""Rows.select copies rows into new buffers and Rows.keep shares the buffers of leading rows;
 decoding after either gives exactly what decoding after a full copy gives (issue 15's latency
 budget: these copies were ~17 ms of a warm request)."""
 
