@@ -63,11 +63,14 @@ def test_reused_first_tokens_equal_decoding_them_again(engine: Engine) -> None:
 
 def test_the_memory_is_bounded_and_belongs_to_the_context(engine: Engine) -> None:
     state = engine.prefill(engine.encode("I want to"))
-    words = "go eat see sleep sit read watch talk call drink walk rest play know have take be do say get make".split()
+    words = ("go eat see sleep sit read watch talk call drink walk rest play know have take be do say get make"
+             " stay find ask try leave feel move give help").split()
+    assert len(set(_first_tokens(engine, " ".join(words)).tolist())) > Engine.FIRST_STEP_ROWS
     for i in range(0, len(words), 5):
         toks = _first_tokens(engine, " ".join(words[i : i + 5]))
         engine.first_step(state, Rows.fork(state, len(toks)), toks)
-    assert len(state.first) <= Engine.FIRST_STEP_ROWS
+    assert len(state.first) == Engine.FIRST_STEP_ROWS  # the oldest were dropped
+    assert _first_tokens(engine, "help")[0] in state.first
     other = engine.prefill(engine.encode("I want to go"))
     assert other is not state and len(other.first) == 0
 

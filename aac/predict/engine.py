@@ -409,9 +409,12 @@ class Engine:
         return state
 
     # --- batched decode -------------------------------------------------------------------
-    #: First tokens remembered per context (Engine.first_step): 32 rows are ~6.3 MB of
-    #: log-probs (49k floats each) + 0.7 MB of KV; the peak RSS budget is 500 MB.
-    FIRST_STEP_ROWS = 32
+    #: First tokens remembered per context (Engine.first_step): ~220 KB each (49k float32
+    #: log-probs + the KV entry). The hits come from the last one or two letters' requests (the
+    #: tokens that fit "cou" are among those that fit "co"), 10 rows each. With 32 rows one
+    #: `aac bench latency` run peaked at 506.6 MB (the next 485.6; base 497.2 / 482.9, load
+    #: ~4): 20 rows (~4.4 MB) keep two requests and leave more room under the 500 MB budget.
+    FIRST_STEP_ROWS = 20
 
     def first_step(self, state: ContextState, rows: Rows, tokens: np.ndarray) -> np.ndarray:
         """``step`` for rows freshly forked from ``state``, without re-running first tokens
