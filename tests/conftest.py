@@ -207,6 +207,20 @@ class FakeEngine:
         rows.lengths = rows.lengths + 1
         return np.stack([self.logprobs_after(int(t)) for t in tokens])
 
+    def first_step(self, state, rows, tokens):
+        """The real engine's reuse of first tokens per context, on the fake's KV."""
+        from aac.predict.engine import Engine
+
+        return Engine.first_step(self, state, rows, tokens)  # type: ignore[arg-type]
+
+    def _remember_first(self, *args) -> None:
+        from aac.predict.engine import Engine
+
+        Engine._remember_first(self, *args)  # type: ignore[arg-type]
+
+    HEADROOM = 32
+    FIRST_STEP_ROWS = 32
+
     def history(self, rows, row: int) -> list[int]:
         """The token ids a row holds (what a test may check the predictor fed it)."""
         return [int(x) for x in rows.kv[0][row, 0, : rows.lengths[row], 0]]

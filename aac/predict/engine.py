@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -43,6 +44,19 @@ class Cancelled(Exception):
 
 
 CancelCheck = Callable[[], bool]
+
+#: How long an idle intra-op thread spins before it sleeps (ONNX Runtime's
+#: ``session.intra_op.spin_duration_us``). ONNX Runtime's default spins far longer; on this
+#: shared 2-core machine, when other processes (or the board's own UI thread, speech) want the
+#: cores, the spinning thread takes a core from the thread doing the work, and every kernel
+#: waits for it. `aac bench ks` requests on dev lines 1-8 with learning, two interleaved
+#: rounds at load 6.5-7.2: p50 329 / 241 ms with the default spin, 227 / 153 with 100 us,
+#: 135 / 143 with 20 us, 147 / 116 without spinning, 125 / 111 with one thread (p95 742 / 457,
+#: 549 / 320, 253 / 239, 249 / 216, 227 / 220). 20 us is meant to still bridge the
+#: microsecond gaps between the kernels of one step (where spinning paid off on a quiet
+#: machine, see Engine.__init__) and give the core back when the wait is longer; the machine
+#: was never quiet during this change, so the quiet-machine cost of the bound is not measured.
+SPIN_DURATION_US = 20
 
 #: glibc's mmap threshold for this process (see _tame_malloc)
 MMAP_THRESHOLD = 1 << 20
@@ -123,6 +137,9 @@ class ContextState:
     kv: list[np.ndarray]
     logprobs: np.ndarray  # [V] log-probs of the token after ``ids``
     fixed: tuple[bool, ...] = ()  # per KV input: a fixed-capacity buffer (sliding-window layer)
+    #: first tokens already decoded after this context (see Engine.first_step): token ->
+    #: (log-probs of the token after it [V], its KV entry in every layer [layers, heads, head_size])
+    first: "OrderedDict[int, tuple[np.ndarray, np.ndarray]]" = field(default_factory=OrderedDict)
 
 
 class Rows:
@@ -157,10 +174,29 @@ class Rows:
         return cls(kv, np.full(k, n, dtype=np.int64), state.fixed)
 
     def select(self, idx: list[int] | np.ndarray) -> "Rows":
-        """Keep (or duplicate) rows by index, e.g. to prune or branch candidates."""
+        """Keep (or duplicate) rows by index into new buffers, e.g. to prune or branch candidates.
+
+        ``ndarray.take`` along the batch axis: per layer buffer (6 of 10 rows, 3 x 162 x 64
+        float16) 10.8 us, against 14.0 us for fancy indexing + ascontiguousarray and 49 us for
+        a take of only the valid entries into a strided output (tried and dropped).
+        """
         idx = np.asarray(idx, dtype=np.int64)
-        kv = [np.ascontiguousarray(a[idx]) for a in self.kv]
-        return Rows(kv, self.lengths[idx], self.fixed)
+        return Rows([a.take(idx, axis=0) for a in self.kv], self.lengths[idx], self.fixed)
+
+    def keep(self, idx: list[int] | np.ndarray) -> "Rows":
+        """Like ``select``, for a caller that will decode the result and never this Rows again.
+
+        When ``idx`` keeps the leading rows in order (``0..k-1``: the beam kept its best rows,
+        or the endings still running are the first ones) nothing is copied: the result views
+        the same buffers (a leading slice along the batch axis stays C-contiguous). Safe because
+        the model writes each row's new entries at that row's own length, past every entry
+        this Rows (or a word remembered from it) reads. Otherwise it is ``select``.
+        """
+        idx = np.asarray(idx, dtype=np.int64)
+        k = int(idx.shape[0])
+        if 0 < k <= self.size and np.array_equal(idx, np.arange(k)):
+            return Rows([a[:k] for a in self.kv], self.lengths[:k].copy(), self.fixed)
+        return self.select(idx)
 
     def width(self) -> int:
         """The attention mask's past width: the longest row's length."""
@@ -212,8 +248,11 @@ class Engine:
         opts.enable_mem_pattern = False
         # Spinning between the many small kernels of a one-token step: 6.5 -> 5.0 ms per step
         # at batch 1, 9.0 -> 6.3 at batch 2; the board's frame p95 while predicting went
-        # 3.3 -> 5.0 ms (tests/bench/frame_time.py), far under a 60 fps frame.
+        # 3.3 -> 5.0 ms (tests/bench/frame_time.py), far under a 60 fps frame. But only briefly
+        # (SPIN_DURATION_US): see there.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        if spin:
+            opts.add_session_config_entry("session.intra_op.spin_duration_us", str(SPIN_DURATION_US))
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(tok_path))
         outs = [o.name for o in self.session.get_outputs()]
@@ -370,6 +409,72 @@ class Engine:
         return state
 
     # --- batched decode -------------------------------------------------------------------
+    #: First tokens remembered per context (Engine.first_step): ~220 KB each (49k float32
+    #: log-probs + the KV entry). The hits come from the last one or two letters' requests (the
+    #: tokens that fit "cou" are among those that fit "co"), 10 rows each. With 32 rows one
+    #: `aac bench latency` run peaked at 506.6 MB (the next 485.6; base 497.2 / 482.9, load
+    #: ~4): 20 rows (~4.4 MB) keep two requests and leave more room under the 500 MB budget.
+    FIRST_STEP_ROWS = 20
+
+    def first_step(self, state: ContextState, rows: Rows, tokens: np.ndarray) -> np.ndarray:
+        """``step`` for rows freshly forked from ``state``, without re-running first tokens
+        this context already ran.
+
+        While the person types a word the context stays the same and each letter asks for the
+        word-start tokens that fit the longer prefix: " could" is decoded for "", "c", "co" and
+        "cou" alike (a third of the beam's rows on the warm requests of `aac bench latency`
+        were repeats). A row after (context, token) depends on nothing else, so its log-probs
+        and its one new KV entry are kept with the context and copied into the fork.
+
+        Only rows decoded in a batch of at least 2 are kept or reused, and the rows still to
+        run go as a batch of at least 2: ONNX Runtime gives bit-identical rows for batches of
+        2..10 but takes another kernel for a single row (log-probs differ by ~3e-5), so the
+        results equal those of ``step`` on the whole batch (tests/test_predict_rows_keep.py).
+        """
+        tokens = np.asarray(tokens, dtype=np.int64).reshape(-1)
+        b = rows.size
+        n = len(state.ids)
+        if b < 2 or not (rows.lengths == n).all():
+            return self.step(rows, tokens)
+        cache = state.first
+        toks = tokens.tolist()
+        miss = [i for i, t in enumerate(toks) if t not in cache]
+        if len(miss) == b:
+            lps = self.step(rows, tokens)
+            self._remember_first(state, toks, range(b), lps, rows, range(b))
+            return lps
+        rows.ensure_room(1, self.HEADROOM)
+        hits = [i for i in range(b) if toks[i] in cache]
+        got = [cache[toks[i]] for i in hits]  # read before remembering the misses can evict them
+        for i in hits:
+            cache.move_to_end(toks[i])
+        out = np.empty((b, got[0][0].shape[0]), dtype=got[0][0].dtype)
+        for i, (lp, _) in zip(hits, got):
+            out[i] = lp
+        entries = np.stack([e for _, e in got])  # [hits, layers, heads, head_size]
+        for li, a in enumerate(rows.kv):
+            a[hits, :, n] = entries[:, li]
+        if miss:
+            run = miss if len(miss) >= 2 else miss + [hits[0]]
+            sub = Rows.fork(state, len(run))
+            lp_run = self.step(sub, tokens[run])
+            for j, i in enumerate(miss):
+                out[i] = lp_run[j]
+            for a, a_sub in zip(rows.kv, sub.kv):
+                a[miss, :, n] = a_sub[: len(miss), :, n]
+            self._remember_first(state, [toks[i] for i in miss], range(len(miss)), lp_run, sub, range(len(miss)))
+        rows.lengths = rows.lengths + 1
+        return out
+
+    def _remember_first(self, state: ContextState, toks: list[int], lp_rows: Any, lps: np.ndarray, rows: Rows, kv_rows: Any) -> None:
+        n = len(state.ids)
+        cache = state.first
+        for t, i, r in zip(toks, lp_rows, kv_rows):
+            cache[t] = (lps[i].copy(), np.stack([a[r, :, n] for a in rows.kv]))
+            cache.move_to_end(t)
+        while len(cache) > self.FIRST_STEP_ROWS:
+            cache.popitem(last=False)
+
     def step(self, rows: Rows, tokens: np.ndarray) -> np.ndarray:
         """Feed one token per row; returns log-probs [B, V] and grows every row by one."""
         b = rows.size

@@ -257,12 +257,14 @@ class Predictor:
         ]
         finished: list[_Word] = []
         rows = Rows.fork(state, len(live)) if live else None
-        for _ in range(s.max_word_tokens):
+        for step_no in range(s.max_word_tokens):
             if not live or rows is None:
                 break
             if cancel is not None and cancel():
                 raise Cancelled()
-            lps = eng.step(rows, np.array([h[0][-1] for h in live]))
+            feed = np.array([h[0][-1] for h in live])
+            # the first tokens: rows this context already decoded for a shorter prefix are reused
+            lps = eng.first_step(state, rows, feed) if step_no == 0 else eng.step(rows, feed)
             new: list[tuple[list[int], str, float, bool]] = []
             parents: list[int] = []
             for i, (toks, text, logp, covered) in enumerate(live):
@@ -289,7 +291,7 @@ class Predictor:
             keep = sorted(range(len(new)), key=lambda k: -new[k][2])
             keep = [k for k in keep if new[k][2] > bar][: s.beam_extend]
             live = [new[k] for k in keep]
-            rows = rows.select([parents[k] for k in keep]) if keep else None
+            rows = rows.keep([parents[k] for k in keep]) if keep else None
         return finished
 
     def _rank_words(self, found: list[_Word], sentence_start: bool, prefix: str = "", kind: str = "space") -> list[tuple[str, _Word, float]]:
@@ -383,7 +385,7 @@ class Predictor:
             if cancel is not None and cancel():
                 raise Cancelled()
             if len(still) < len(active):
-                cur = cur.select(still)
+                cur = cur.keep(still)
                 toks = [toks[bi] for bi in still]
                 active = [active[bi] for bi in still]
             lp = self.engine.step(cur, np.array(toks))
