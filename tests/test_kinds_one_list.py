@@ -1,5 +1,5 @@
 """One list of kinds and one table of the board's words: the usage log, the report, the LAM
-writer, the speech policy and the controller take their kinds from aac/kinds.py; action tiles
+writer, the speech policy, the controller and its spoken messages take their kinds from aac/kinds.py; action tiles
 without a label take theirs from aac/ui/wording.py (the layout loader and the renderer alike)."""
 
 from __future__ import annotations
@@ -63,10 +63,10 @@ def test_action_tiles_without_a_label_are_worded_by_the_board_table():
 def test_the_log_report_lam_and_policy_use_the_one_list():
     from aac.speech import policy
     from aac.store import lam, report_metrics, report_periods
-    from aac.ui import controller
+    from aac.ui import controller, spoken
 
     assert controller.PREVIEW_ENDING is kinds.PREVIEW_ENDING == "preview"
-    assert controller.RECORDED_MESSAGE is kinds.RECORDED_MESSAGE == "recorded message"
+    assert spoken.RECORDED_MESSAGE is kinds.RECORDED_MESSAGE == "recorded message"
     members = [k for _, _, ks in report_periods.COMPOSITION for k in ks]
     assert all(isinstance(k, UsageKind) for k in members) and len(members) == len(set(members))
     assert all(isinstance(k, UsageKind) for k in lam.CODES) and lam.WHOLE_WORD_KINDS <= set(lam.CODES)

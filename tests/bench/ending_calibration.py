@@ -4,7 +4,7 @@
 
 For every line the ideal user of ``aac bench ks`` (aac.predict.bench) types it *ignoring the
 endings*, so one pass records, at every request on the way, each ending's features
-(``Predictor._gate_endings``: log P(ending | context, prefix), complete, words), its calibrated
+(``aac.predict.gate.gate_endings``: log P(ending | context, prefix), complete, words), its calibrated
 probability and whether it is exactly the rest of the sentence. Because the path up to the first
 ending taken is the same with or without endings, KS for any gate threshold follows from the
 recorded path: the sentence ends at the first request whose hit ending passes the gate.
