@@ -9,17 +9,14 @@ import numpy as np
 import pytest
 
 from aac.predict.engine import Engine, Rows
-from aac.predict.service import ModelNotFound, find_model_dir
+from model_helpers import built_model_dir, suggestion_outputs
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def model_dir() -> Path:
-    try:
-        return find_model_dir()
-    except ModelNotFound as exc:
-        pytest.skip(f"no built model ({exc}); run `aac model build`")
+    return built_model_dir()
 
 
 @pytest.fixture(scope="module")
@@ -78,21 +75,9 @@ def test_the_memory_is_bounded_and_belongs_to_the_context(engine: Engine) -> Non
 def test_predictions_are_the_same_with_and_without_reuse(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The person typing a word letter by letter (the same context): same words, endings,
     chunks, gate probabilities and previews whether first tokens are reused or not."""
-    from aac.predict.suggest import Predictor
-
     requests = [("I would like ", p) for p in ["", "a", "an", "s", "so", "som"]]
     requests += [("", ""), ("", "W"), ("", "Wh"), ("Could you ", ""), ("Could you ", "c"), ("Could you ", "ca")]
-
-    def run() -> list[tuple]:
-        pred = Predictor.from_model_dir(model_dir, threads=2)
-        out = []
-        for ctx, pre in requests:
-            s = pred.suggest(ctx, pre)
-            p = pred.with_previews(ctx, pre)
-            out.append((s.words, s.endings, s.chunks, s.ending_probs, sorted(p.previews.items())))
-        return out
-
-    reused = run()
+    reused = suggestion_outputs(model_dir, requests)
     monkeypatch.setattr(Engine, "first_step", lambda self, state, rows, toks: self.step(rows, toks))
-    again = run()
+    again = suggestion_outputs(model_dir, requests)
     assert reused == again

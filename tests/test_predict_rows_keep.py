@@ -4,13 +4,12 @@ budget: these copies were ~17 ms of a warm request)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from aac.predict.engine import Engine, Rows
-from aac.predict.service import ModelNotFound, find_model_dir
+from model_helpers import built_model_dir, suggestion_outputs
 
 
 def _rows(lengths: list[int], cap: int = 12) -> Rows:
@@ -46,10 +45,7 @@ def test_keep_of_leading_rows_shares_the_buffers_otherwise_copies() -> None:
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    try:
-        return Engine(find_model_dir(), threads=2)
-    except ModelNotFound as exc:
-        pytest.skip(f"no built model ({exc}); run `aac model build`")
+    return Engine(built_model_dir(), threads=2)
 
 
 @pytest.mark.model
@@ -74,26 +70,11 @@ def test_decoding_after_keep_or_select_equals_decoding_after_a_full_copy(engine:
 @pytest.mark.model
 def test_predictions_are_the_same_with_and_without_shared_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole predictor with keep() sharing buffers vs keep() always copying: same output."""
-    from aac.predict.suggest import Predictor
-
-    try:
-        model_dir: Path = find_model_dir()
-    except ModelNotFound as exc:
-        pytest.skip(str(exc))
+    model_dir = built_model_dir()
     requests = [("", ""), ("", "I"), ("I would ", ""), ("I would ", "l"), ("I would like ", "a"), ("My ", "da")]
-
-    def run() -> list[tuple]:
-        pred = Predictor.from_model_dir(model_dir, threads=2)
-        out = []
-        for ctx, pre in requests:
-            s = pred.suggest(ctx, pre)
-            p = pred.with_previews(ctx, pre)
-            out.append((s.words, s.endings, s.chunks, s.ending_probs, sorted(p.previews.items())))
-        return out
-
-    shared = run()
+    shared = suggestion_outputs(model_dir, requests)
     monkeypatch.setattr(Rows, "keep", Rows.select)
-    copied = run()
+    copied = suggestion_outputs(model_dir, requests)
     assert shared == copied
 
 

@@ -31,13 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from aac.predict.bench import normalize_words, read_corpus
+from ending_calibration import _norm, fit_logistic  # same folder: the endings' calibration bench
 
 SELECT_S = 1.59
 READ_S = 0.362
-
-
-def _norm(text: str) -> str:
-    return " ".join(normalize_words(text))
 
 
 def word_feats(p, context: str, prefix: str) -> list[tuple[str, float, int]]:  # noqa: ANN001
@@ -71,20 +68,6 @@ def record_line(p, line: str) -> list[list[dict]]:  # noqa: ANN001
             })
         out.append(per_k)
     return out
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, iters: int = 50) -> np.ndarray:
-    """Newton's method for the logistic regression (x has the intercept column)."""
-    w = np.zeros(x.shape[1])
-    for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        g = x.T @ (p - y) + l2 * w
-        h = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(x.shape[1])
-        step = np.linalg.solve(h, g)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
 
 
 def features(wd: dict, k: int) -> list[float]:
