@@ -534,7 +534,8 @@ class Predictor:
         if endings and self.learner is not None and not self._learner_failed:
             for c in self._learner_call("user_ending_candidates", context, prefix, 10) or []:
                 if getattr(c, "prob", None) is not None:
-                    user[self._norm(str(c.text))] = max(user.get(self._norm(str(c.text)), 0.0), float(c.prob))
+                    key = self._norm(str(c.text))
+                    user[key] = max(user.get(key, 0.0), float(c.prob))
         settings = confidence_gate.GateSettings(enabled=self.settings.gate, min_gain=self.settings.gate_min_gain)
         probs, shown, search.ending_feats = confidence_gate.gate_endings(
             endings, search.endings_by_word, list(search.letter_mass.values()), user, self._norm, settings)
