@@ -264,6 +264,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except ModelNotFound as exc:
         print(f"aac predict: {exc}", file=sys.stderr)
         return 3
+    # the contract's 3 endings are each the rest of a sentence, shown on the board or not; the
+    # board stops decoding the ones its gate hides (aac.predict.endings), this output does not
+    predictor.settings.stop_hopeless_endings = False
     stdin = getattr(sys.stdin, "buffer", None)
     for line, error in _request_lines(stdin if stdin is not None else sys.stdin):
         try:

@@ -23,7 +23,7 @@ Probabilities:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,9 +87,37 @@ def shown(probs: list[float], n_words: list[int], settings: GateSettings = GateS
     return [expected_gain(p, n, settings) >= settings.min_gain for p, n in zip(probs, n_words)]
 
 
+def prefix_mass(letter_mass: list[float]) -> float:
+    """log of the probability mass of every word that fits the typed prefix (0 when unknown)."""
+    return float(np.logaddexp.reduce(np.array(letter_mass))) if letter_mass else 0.0
+
+
+def give_up_rule(letter_mass: list[float], words_in: Callable[[str], int], max_words_per_token: int,
+                 settings: GateSettings = GateSettings()) -> Callable[[float, str, int], bool] | None:
+    """When to stop decoding an ending the gate could never show (aac.predict.endings).
+
+    The rule gets the ending's score so far (log P of its head word and tail tokens), its text
+    so far and how many tokens it may still add. More tokens only lower the score (each adds a
+    log-probability <= 0), may at most add ``max_words_per_token`` words each, and may make it
+    complete; so the best this ending can ever reach is the calibrated probability of today's
+    score as a complete ending, times the selections saved by its most words. When even that is
+    below ``min_gain`` the gate will hide it whatever follows. None when the gate is off (every
+    ending is shown, so every ending is decoded in full).
+    """
+    if not settings.enabled:
+        return None
+    z = prefix_mass(letter_mass)
+
+    def give_up(score: float, text: str, tokens_left: int) -> bool:
+        best_words = words_in(text) + max_words_per_token * max(0, tokens_left)
+        return expected_gain(model_ending_prob(score - z, True), best_words, settings) < settings.min_gain
+
+    return give_up
+
+
 def gate_endings(
     endings: list[str],
-    endings_by_word: dict[str, list[tuple[str, float]]],
+    scored: Iterable[tuple[str, float]],
     letter_mass: list[float],
     user: dict[str, float],
     norm: Callable[[str], str],
@@ -98,21 +126,20 @@ def gate_endings(
     """Each ending's calibrated probability, the gate's decision and its features.
 
     The model's probability of an ending given what is typed: its score (log P of the head
-    word's tokens + the tail, from ``endings_by_word``) minus the log of the mass of every word
+    word's tokens + the tail, from ``scored``: (text, score) of every ending decoded) minus the log of the mass of every word
     that fits the prefix (``letter_mass``). A person's own ending (a frequent message) also has
     their own estimate in ``user`` (keyed by ``norm(text)``); the larger wins. Features are
     (log P(ending | context, prefix) or -inf, complete, words), for the calibration bench.
     """
     if not endings:
         return [], [], []
-    z = float(np.logaddexp.reduce(np.array(letter_mass))) if letter_mass else 0.0
+    z = prefix_mass(letter_mass)
     model: dict[str, tuple[float, bool]] = {}
-    for items in endings_by_word.values():
-        for text, score in items:
-            key = norm(text)
-            complete = text.rstrip()[-1:] in ".!?"
-            if key not in model or score > model[key][0]:
-                model[key] = (score, complete)
+    for text, score in scored:
+        key = norm(text)
+        complete = text.rstrip()[-1:] in ".!?"
+        if key not in model or score > model[key][0]:
+            model[key] = (score, complete)
     probs: list[float] = []
     feats: list[tuple[float, bool, int]] = []
     for e in endings:
