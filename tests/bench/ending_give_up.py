@@ -2,8 +2,9 @@
 
     python tests/bench/ending_give_up.py [--rounds 2]
 
-The same predictor settings with ``stop_hopeless_endings`` off and on, in alternating order in
-one process (the machine is shared: compare within one run). For each: the warm requests
+The same predictor settings with ``stop_hopeless_endings`` off and on, in alternating order, each
+in a fresh process (a second predictor in one process ran ~1.7x slower whichever setting it had;
+the machine is shared: compare within one run). For each: the warm requests
 (1-3 letters typed into each word of the latency sentences, the learner taught first as in
 `aac bench latency`), their wall time p50 / p95, model calls, the calls and milliseconds spent
 decoding endings (aac.predict.endings), and how many requests showed a different tile (words,
@@ -13,7 +14,10 @@ visible endings, chunks) than with the stop off. Prints one line per run and the
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import time
 
 from aac.predict.bench import HISTORY_SENTENCES, LATENCY_SENTENCES, new_stats, percentile, simulate_sentence
@@ -73,15 +77,22 @@ def run(stop: bool) -> tuple[dict[str, float], list[tuple]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--one", choices=["on", "off"], help=argparse.SUPPRESS)  # a single run, JSON out
     args = ap.parse_args()
-    reference: list[tuple] | None = None
+    if args.one:
+        fig, tiles = run(args.one == "on")
+        print(json.dumps({"fig": fig, "tiles": tiles}))
+        return
+    reference: list | None = None
     for r in range(args.rounds):
-        for stop in ((False, True) if r % 2 == 0 else (True, False)):
-            fig, tiles = run(stop)
-            if not stop:
-                reference = reference or tiles
+        for stop in (("off", "on") if r % 2 == 0 else ("on", "off")):
+            proc = subprocess.run([sys.executable, __file__, "--one", stop], capture_output=True, text=True, check=True)
+            got = json.loads(proc.stdout.strip().splitlines()[-1])
+            fig, tiles = got["fig"], got["tiles"]
+            if stop == "off" and reference is None:
+                reference = tiles
             differ = sum(a != b for a, b in zip(tiles, reference or tiles))
-            print(f"stop={'on ' if stop else 'off'} warm n={fig['n']} p50 {fig['warm_p50_ms']:.1f} ms p95 {fig['warm_p95_ms']:.1f} ms"
+            print(f"stop={stop:3} warm n={fig['n']} p50 {fig['warm_p50_ms']:.1f} ms p95 {fig['warm_p95_ms']:.1f} ms"
                   f" | model calls {fig['calls']}, in endings {fig['ending_calls']}"
                   f" ({fig['ending_ms']:.0f} of {fig['warm_ms']:.0f} ms = {100 * fig['ending_ms'] / fig['warm_ms']:.0f} %)"
                   f" | requests with other tiles than stop=off: {differ} of {len(tiles)}"
