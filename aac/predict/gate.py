@@ -99,8 +99,8 @@ def give_up_rule(letter_mass: list[float], words_in: Callable[[str], int], max_w
     The rule gets the ending's score so far (log P of its head word and tail tokens), its text
     so far and how many tokens it may still add. More tokens only lower the score (each adds a
     log-probability <= 0), may at most add ``max_words_per_token`` words each, and may make it
-    complete; so the best this ending can ever reach is the calibrated probability of today's
-    score as a complete ending, times the selections saved by its most words. When even that is
+    complete; so the best this ending can ever reach is the calibrated probability of its score
+    so far as a complete ending, times the selections saved by its most words. When even that is
     below ``min_gain`` the gate will hide it whatever follows. None when the gate is off (every
     ending is shown, so every ending is decoded in full).
     """
@@ -126,8 +126,8 @@ def gate_endings(
     """Each ending's calibrated probability, the gate's decision and its features.
 
     The model's probability of an ending given what is typed: its score (log P of the head
-    word's tokens + the tail, from ``scored``: (text, score) of every ending decoded) minus the log of the mass of every word
-    that fits the prefix (``letter_mass``). A person's own ending (a frequent message) also has
+    word's tokens + the tail, from ``scored``: (text, score) of every ending decoded) minus the
+    log of the mass of every word that fits the prefix (``letter_mass``). A person's own ending (a frequent message) also has
     their own estimate in ``user`` (keyed by ``norm(text)``); the larger wins. Features are
     (log P(ending | context, prefix) or -inf, complete, words), for the calibration bench.
     """
