@@ -6,10 +6,10 @@ to continue, caches the results and gates what is shown.
 
 Why endings may stop early (``give_up``): on the board the confidence gate (aac.predict.gate)
 hides every ending whose calibrated probability times the selections it saves is too small, and
-on the dev corpus it hides 96 % of them (endings shown per request 3.0 -> 0.11). Their tokens
-were most of a warm request's model calls: each greedy step is one model call (8-14 ms for 1-3
-rows, dominated by reading the weights; ``aac bench latency``'s slowest warm requests spent 60-70 %
-of their time there, tests/bench/ending_give_up.py). An ending's log-probability only falls as
+on the dev corpus it hides 96 % of them (endings shown per request 3.0 -> 0.11). Yet each was
+decoded to its full stop, one model call per token (7-12 ms for 1-3 rows, mostly reading the
+weights): on the warm requests of ``aac bench latency`` endings made 289 of 574 model calls
+(tests/bench/ending_give_up.py; 168 of 453 with the stop). An ending's log-probability only falls as
 tokens are added, so once even its best possible future cannot pass the gate, decoding it
 further changes nothing the person sees; the row stops and the ending is marked ``pruned``.
 Its text (the part decoded, cut to whole words) still fills the hidden tile's place, and the
@@ -42,7 +42,6 @@ class Ending:
     pieces: list[str]
     delta: float = 0.0  # tail log-prob only (what the cache keeps)
     pruned: bool = False  # stopped early by ``give_up``: the gate could never show it
-    tokens: int = 0  # tokens decoded after the head word (a cached pruned ending is re-checked with it)
 
 
 class EndingSettings(Protocol):
@@ -150,7 +149,7 @@ class EndingDecoder:
         out = []
         for i in range(n):
             text = heads[i] + texts[i].rstrip()
-            out.append(Ending(text, scores[i], complete[i], probs[i], pieces[i], scores[i] - head_scores[i], pruned[i], len(probs[i])))
+            out.append(Ending(text, scores[i], complete[i], probs[i], pieces[i], scores[i] - head_scores[i], pruned[i]))
         return out
 
     def _pick(self, lp: np.ndarray, step: int, branch: int) -> int:

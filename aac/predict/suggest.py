@@ -319,7 +319,8 @@ class Predictor:
         left = self.settings.max_ending_tokens
         for j, (i, b) in enumerate(zip(idx, branch)):
             hit = self._end_cache.get((search.model_words[i], b))
-            if hit is not None and hit.pruned and (give_up is None or not give_up(search.logps[i] + hit.delta, search.words[i] + hit.text, left - hit.tokens)):
+            # (one prob per token decoded, so len(probs) tokens are spent)
+            if hit is not None and hit.pruned and (give_up is None or not give_up(search.logps[i] + hit.delta, search.words[i] + hit.text, left - len(hit.probs))):
                 hit = None
             if hit is None:
                 out.append(None)
@@ -422,8 +423,10 @@ class Predictor:
             start, k = k, min(n_chosen, k + max(0, s.n_endings - len(distinct)))
         cand.sort(key=lambda x: x[0])
         endings: list[str] = []
+        seen: set[str] = set()
         for _, t in cand:
-            if self._norm(t) not in {self._norm(e) for e in endings}:
+            if self._norm(t) not in seen:
+                seen.add(self._norm(t))
                 endings.append(t)
         return endings[: s.n_endings], chunks
 
