@@ -19,8 +19,9 @@ previews (which are not gated) decode it in full in the background.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -42,6 +43,88 @@ class Ending:
     pieces: list[str]
     delta: float = 0.0  # tail log-prob only (what the cache keeps)
     pruned: bool = False  # stopped early by ``give_up``: the gate could never show it
+    ids: tuple[int, ...] = ()  # the tokens decoded after the head word
+    lps: tuple[float, ...] = ()  # their log-probs
+
+
+@dataclass
+class _Growing:
+    """An ending while its tokens are added (decoded or replayed)."""
+
+    head: str
+    head_score: float
+    text: str = ""
+    score: float = 0.0
+    done: bool = False
+    complete: bool = False
+    pruned: bool = False
+    probs: list[float] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    lps: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.score = self.head_score
+
+    def ending(self) -> Ending:
+        return Ending(self.head + self.text.rstrip(), self.score, self.complete, self.probs, self.pieces,
+                      self.score - self.head_score, self.pruned, tuple(self.ids), tuple(self.lps))
+
+
+@dataclass(frozen=True)
+class KnownTail:
+    """Tokens (and their log-probs) known to follow a token sequence greedily."""
+
+    ids: tuple[int, ...]
+    lps: tuple[float, ...]
+
+
+class GreedyTails:
+    """Finished greedy endings, found again from any point inside them.
+
+    Why: a greedy ending is a function of the tokens before it. When the person takes the word
+    an ending went on with ("want" -> "want to go out."), the next request asks for the ending
+    after "... want to", and its greedy tail " go out." was decoded one request earlier. So each
+    complete ending is kept under every token sequence that ends inside it (after its first
+    token, where the choice was greedy), and ``find`` returns the rest. Only complete endings
+    are kept: a cut one (``max_ending_tokens`` or ``give_up``) would run further from a later
+    start. Keys are the token ids as int32 bytes; ``SIZE`` keys (~0.8 KB each at a 190-token
+    prompt) are kept, least recently used dropped.
+    """
+
+    SIZE = 512
+
+    def __init__(self) -> None:
+        self._by_key: OrderedDict[bytes, KnownTail] = OrderedDict()
+
+    @staticmethod
+    def key(ids: Sequence[int]) -> bytes:
+        return np.asarray(ids, dtype=np.int32).tobytes()
+
+    def add(self, before: Sequence[int], e: Ending) -> None:
+        """Keep ``e`` (decoded after the tokens ``before``) if it is complete."""
+        if not e.complete or e.pruned or len(e.ids) < 2:
+            return
+        full = list(before) + list(e.ids)
+        n = len(before)
+        for j in range(1, len(e.ids)):
+            k = self.key(full[: n + j])
+            self._by_key[k] = KnownTail(e.ids[j:], e.lps[j:])
+            self._by_key.move_to_end(k)
+        while len(self._by_key) > self.SIZE:
+            self._by_key.popitem(last=False)
+
+    def find(self, before: Sequence[int]) -> KnownTail | None:
+        got = self._by_key.get(self.key(before))
+        if got is not None:
+            self._by_key.move_to_end(self.key(before))
+        return got
+
+    def clear(self) -> None:
+        self._by_key.clear()
+
+    def __len__(self) -> int:
+        return len(self._by_key)
 
 
 class EndingSettings(Protocol):
@@ -101,42 +184,17 @@ class EndingDecoder:
         so, the row stops there.
         """
         s = self.settings
-        n = rows.size
-        texts = [""] * n
-        scores = list(head_scores)
-        probs: list[list[float]] = [[] for _ in range(n)]
-        pieces: list[list[str]] = [[] for _ in range(n)]
-        done = [False] * n
-        complete = [False] * n
-        pruned = [False] * n
+        grow = [_Growing(h, sc) for h, sc in zip(heads, head_scores)]
         lp = np.stack(first_lp)
-        active = list(range(n))  # original row index of each current batch row
+        active = list(range(rows.size))  # original row index of each current batch row
         cur = rows
         for step in range(s.max_ending_tokens):
             toks = []
             for bi, oi in enumerate(active):
                 t = self._pick(lp[bi], step, branch[oi])
                 toks.append(t)
-                scores[oi] += float(lp[bi][t])
-                probs[oi].append(float(np.exp(lp[bi][t])))
-                text = self.vocab.text[t] if t < len(self.vocab.text) else None
-                if t in self.engine.eos_ids or not text:
-                    done[oi] = complete[oi] = True
-                    pieces[oi].append("")
-                    continue
-                cut = min((text.find(c) for c in ".!?\n" if c in text), default=-1)
-                if cut >= 0:
-                    piece = text[: cut + 1] if text[cut] != "\n" else text[:cut]
-                    texts[oi] += piece
-                    pieces[oi].append(piece)
-                    done[oi] = complete[oi] = True
-                    continue
-                texts[oi] += text
-                pieces[oi].append(text)
-                settled = min(probs[oi]) < s.chunk_min_prob
-                if give_up is not None and settled and give_up(scores[oi], heads[oi] + texts[oi], s.max_ending_tokens - step - 1):
-                    done[oi] = pruned[oi] = True
-            still = [bi for bi, oi in enumerate(active) if not done[oi]]
+                self._add(grow[oi], t, lp[bi][t], step, give_up)
+            still = [bi for bi, oi in enumerate(active) if not grow[oi].done]
             if not still or step == s.max_ending_tokens - 1:
                 break
             if cancel is not None and cancel():
@@ -146,11 +204,48 @@ class EndingDecoder:
                 toks = [toks[bi] for bi in still]
                 active = [active[bi] for bi in still]
             lp = self.engine.step(cur, np.array(toks))
-        out = []
-        for i in range(n):
-            text = heads[i] + texts[i].rstrip()
-            out.append(Ending(text, scores[i], complete[i], probs[i], pieces[i], scores[i] - head_scores[i], pruned[i]))
-        return out
+        return [g.ending() for g in grow]
+
+    def replay(self, head: str, head_score: float, tail: "KnownTail", give_up: GiveUp | None = None) -> Ending | None:
+        """The ending ``continue_rows`` would decode (branch 0) when its tokens are already
+        known (:class:`GreedyTails`): the same bookkeeping, no model call. None when the known
+        tokens run out before the ending is done (then it must be decoded)."""
+        g = _Growing(head, head_score)
+        for step, (t, lp) in enumerate(zip(tail.ids, tail.lps)):
+            if step >= self.settings.max_ending_tokens:
+                break
+            self._add(g, t, lp, step, give_up)
+            if g.done:
+                return g.ending()
+        return None
+
+    def _add(self, g: "_Growing", t: int, lp: float | np.floating, step: int, give_up: GiveUp | None) -> None:
+        """One more token on an ending: its text, probability, and whether the ending is done.
+
+        ``lp`` is the model's float32 log-prob (a replayed one was kept as its exact float64
+        value), so decoded and replayed endings get the same probabilities to the last bit."""
+        lp32 = np.float32(lp)
+        g.score += float(lp32)
+        g.probs.append(float(np.exp(lp32)))
+        g.ids.append(t)
+        g.lps.append(float(lp32))
+        text = self.vocab.text[t] if t < len(self.vocab.text) else None
+        if t in self.engine.eos_ids or not text:
+            g.done = g.complete = True
+            g.pieces.append("")
+            return
+        cut = min((text.find(c) for c in ".!?\n" if c in text), default=-1)
+        if cut >= 0:
+            piece = text[: cut + 1] if text[cut] != "\n" else text[:cut]
+            g.text += piece
+            g.pieces.append(piece)
+            g.done = g.complete = True
+            return
+        g.text += text
+        g.pieces.append(text)
+        settled = min(g.probs) < self.settings.chunk_min_prob
+        if give_up is not None and settled and give_up(g.score, g.head + g.text, self.settings.max_ending_tokens - step - 1):
+            g.done = g.pruned = True
 
     def _pick(self, lp: np.ndarray, step: int, branch: int) -> int:
         """The next token: greedy, leaning towards a full stop (``end_bonus``) and away from commas."""

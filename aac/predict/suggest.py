@@ -35,7 +35,7 @@ import numpy as np
 
 from aac.predict.engine import Cancelled, CancelCheck, ContextState, Engine, Rows, release_freed_memory
 from aac.predict import gate as confidence_gate
-from aac.predict.endings import Ending, EndingDecoder, GiveUp, top_indices
+from aac.predict.endings import Ending, EndingDecoder, GiveUp, GreedyTails, top_indices
 from aac.predict.filters import TextRules, at_sentence_start
 from aac.predict.tokens import Vocab
 from aac.predict.types import Suggestions
@@ -112,6 +112,10 @@ class PredictorSettings:
     # shown tiles are the same; warm requests make 453 model calls instead of 574 and their p95
     # falls by a fifth (tests/bench/ending_give_up.py, models/README.md).
     stop_hopeless_endings: bool = True
+    # Greedy endings already decoded inside an earlier ending are replayed, not decoded again
+    # (aac.predict.endings.GreedyTails): dev lines 1-20 through `aac predict --jsonl`, 46 of
+    # 443 endings; with the endings of 64 contexts kept (ENDING_CONTEXTS) model calls 849 -> 666.
+    reuse_greedy_tails: bool = True
 
 
 @dataclass
@@ -145,6 +149,8 @@ class _Search:
     refs: list[tuple[Rows, int]] = field(default_factory=list)  # KV row of each shown word
     logps: list[float] = field(default_factory=list)  # log P(word tokens)
     model_text: str = ""
+    prompt_ids: tuple[int, ...] = ()  # the model's tokens for ``model_text``
+    word_ids: list[tuple[int, ...]] = field(default_factory=list)  # each shown word's tokens (same order)
     letter_mass: dict[str, float] = field(default_factory=dict)  # word -> score, all candidates
     # per shown ending (same order): (log P(ending | context, prefix) or -inf, complete, n words)
     ending_feats: list[tuple[float, bool, int]] = field(default_factory=list)
@@ -165,6 +171,12 @@ class Predictor:
 
     #: Finished requests kept (speculative ones included); a hit costs no model call.
     CACHE_SIZE = 48
+    #: Contexts whose endings are kept (a few KB each). The endings after a word depend only on
+    #: the model's text, not on the learner, so they outlive ``learn``: every new message asks
+    #: for the empty context again, and a person's messages often start the same way ("I ",
+    #: "Can you "). Dev lines 1-20 through ``aac predict --jsonl`` (186 requests): model calls
+    #: 849 with one context kept, 700 with 16, 684 with 64; requests over 100 ms 45 -> 22 -> 20.
+    ENDING_CONTEXTS = 64
 
     def __init__(self, engine: Engine, settings: PredictorSettings | None = None, learner: Any = None, language: Any = None) -> None:
         """``language`` is a LanguagePack (aac.language); None means English."""
@@ -177,11 +189,12 @@ class Predictor:
         self.learner = learner
         self._last: _Search | None = None
         self._searches: OrderedDict[tuple[str, str], _Search] = OrderedDict()
-        self._cache_ctx = ""
-        self._end_cache: dict[tuple[str, int], Ending] = {}  # (model word, branch) -> the tail after it
+        #: model text -> {(model word, branch) -> the tail after it}, least recently used first
+        self._end_caches: OrderedDict[str, dict[tuple[str, int], Ending]] = OrderedDict()
         self._learner_failed = False
         self._cont_ids = np.flatnonzero(self.vocab.cont)
         self.endings = EndingDecoder(engine, self.vocab, self.rules, self.settings)
+        self._tails = GreedyTails()
 
     @classmethod
     def from_model_dir(cls, model_dir: Path | str, settings: PredictorSettings | None = None, learner: Any = None, threads: int | None = None, language: Any = None) -> "Predictor":
@@ -311,14 +324,18 @@ class Predictor:
         cached ending that was stopped early (``give_up``) is reused only while ``give_up``
         still stops it (the typed prefix changes its probability); otherwise it is decoded again.
         """
-        if self._cache_ctx != search.model_text:
-            self._cache_ctx = search.model_text
-            self._end_cache = {}
+        cache = self._end_caches.get(search.model_text)
+        if cache is None:
+            cache = self._end_caches[search.model_text] = {}
+            while len(self._end_caches) > self.ENDING_CONTEXTS:
+                self._end_caches.popitem(last=False)
+        else:
+            self._end_caches.move_to_end(search.model_text)
         out: list[Ending | None] = []
         todo: list[int] = []
         left = self.settings.max_ending_tokens
         for j, (i, b) in enumerate(zip(idx, branch)):
-            hit = self._end_cache.get((search.model_words[i], b))
+            hit = cache.get((search.model_words[i], b))
             # (one prob per token decoded, so len(probs) tokens are spent)
             if hit is not None and hit.pruned and (give_up is None or not give_up(search.logps[i] + hit.delta, search.words[i] + hit.text, left - len(hit.probs))):
                 hit = None
@@ -328,14 +345,36 @@ class Predictor:
             else:
                 out.append(replace(hit, text=search.words[i] + hit.text, score=search.logps[i] + hit.delta))
         if todo:
+            todo = self._known_endings(search, idx, branch, todo, out, cache, give_up)
+        if todo:
             rows = _stack_rows([search.refs[idx[j]] for j in todo])
             heads = [search.words[idx[j]] for j in todo]
             ends = self.endings.continue_rows(rows, [search.next_lp[idx[j]] for j in todo], heads, [search.logps[idx[j]] for j in todo], [branch[j] for j in todo], cancel, give_up)
             for j, e in zip(todo, ends):
                 i = idx[j]
-                self._end_cache[(search.model_words[i], branch[j])] = replace(e, text=e.text[len(search.words[i]):])
+                cache[(search.model_words[i], branch[j])] = replace(e, text=e.text[len(search.words[i]):])
                 out[j] = e
+                if i < len(search.word_ids) and search.word_ids[i]:
+                    self._tails.add(search.prompt_ids + search.word_ids[i], e)
         return [e for e in out if e is not None]
+
+    def _known_endings(self, search: _Search, idx: list[int], branch: list[int], todo: list[int], out: list[Ending | None],
+                       cache: dict[tuple[str, int], Ending], give_up: GiveUp | None) -> list[int]:
+        """Fill ``out`` for the greedy endings already decoded inside an earlier ending
+        (:class:`~aac.predict.endings.GreedyTails`); returns the rows still to decode."""
+        left = []
+        for j in todo:
+            i = idx[j]
+            tail = None
+            if self.settings.reuse_greedy_tails and branch[j] == 0 and i < len(search.word_ids) and search.word_ids[i]:
+                tail = self._tails.find(search.prompt_ids + search.word_ids[i])
+            e = self.endings.replay(search.words[i], search.logps[i], tail, give_up) if tail is not None else None
+            if e is None:
+                left.append(j)
+                continue
+            cache[(search.model_words[i], 0)] = replace(e, text=e.text[len(search.words[i]):])
+            out[j] = e
+        return left
 
     def _norm(self, text: str) -> str:
         return " ".join(self.rules.words_of(text))
@@ -372,6 +411,8 @@ class Predictor:
         search.refs = [(compact, i) for i in range(len(chosen))] if compact is not None else []
         search.logps = [c[1].logp for c in chosen]
         search.model_text = text
+        search.prompt_ids = state.ids
+        search.word_ids = [c[1].tokens for c in chosen]
         search.letter_mass = {w: total for w, _, total in ranked[:40]}
         n_chosen = len(chosen)
         found = ranked = chosen = []  # noqa: F841 - drop the beam batches now, not at return
@@ -623,8 +664,8 @@ class Predictor:
     def clear_cache(self) -> None:
         """Forget finished and speculative results (benchmarks measure cold requests this way)."""
         self._searches.clear()
-        self._end_cache = {}
-        self._cache_ctx = ""
+        self._end_caches.clear()
+        self._tails.clear()
 
     def close(self) -> None:
         """Let the learner write what it keeps back between sentences (its training lists)."""
