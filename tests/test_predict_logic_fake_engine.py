@@ -57,3 +57,19 @@ def test_endings_stop_at_the_sentence_end_and_drop_profanity(fake_engine):
     calls = fake_engine.calls
     assert p.suggest("I want ", "").endings == got.endings
     assert fake_engine.calls == calls
+
+
+def test_the_top_words_previews_come_first_then_all(fake_engine):
+    """The person reads the top words first: their previews are handed over before the other
+    words' are decoded (the service publishes them at once), then every word has its own."""
+    p = Predictor(fake_engine)
+    early = []
+    full = p.with_previews("I want ", "", on_previews=early.append)
+    top = full.words[: p.settings.ending_rows]
+    assert len(early) == 1 and list(early[0].previews) == top
+    assert not early[0].previews_complete and full.previews_complete
+    assert {w: full.previews[w] for w in top} == early[0].previews, "the top words' previews do not change"
+    assert set(full.previews) == set(full.words) and full.previews["some"] == ["some water."]
+    # asked again: from the cache, whole at once
+    again = []
+    assert p.with_previews("I want ", "", on_previews=again.append) == full and again == []

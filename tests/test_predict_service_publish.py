@@ -84,3 +84,26 @@ def test_worker_priority_is_public_and_survives_a_worker_restart():
         assert seen[-1] == min(19, base + 5), "the restarted worker runs at the lowered priority too"
     finally:
         service.close()
+
+
+def test_the_top_words_previews_are_published_before_the_rest(fake_engine):
+    from aac.predict.suggest import Predictor
+
+    seen: list[Suggestions] = []
+
+    class Spy(PredictionService):
+        def _publish(self, sug, complete=True):  # noqa: ANN001
+            seen.append(sug)
+            super()._publish(sug, complete)
+
+    service = Spy(lambda: Predictor(fake_engine), speculate=False)
+    try:
+        assert service.wait_ready(10)
+        service.request("I want ", "")
+        full = service.wait_for("I want ", "", timeout=10, previews=True)
+        assert full is not None and full.previews_complete
+        with_previews = [s for s in seen if s.previews]
+        assert len(with_previews) == 2, "the top words' previews, then all"
+        assert list(with_previews[0].previews) == full.words[:3] and with_previews[1] == full
+    finally:
+        service.close()

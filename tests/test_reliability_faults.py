@@ -438,7 +438,7 @@ class CrashOnce:
             raise SystemExit("predictor crashed")
         return Suggestions(context, prefix, ["one", "two", "three", "four", "five"], ["a.", "b.", "c."], {}, [], 1.0)
 
-    def with_previews(self, context, prefix, cancel=None):
+    def with_previews(self, context, prefix, cancel=None, **kwargs):
         return self.suggest(context, prefix)
 
     def learn(self, sentence):

@@ -183,12 +183,13 @@ class PredictionService:
     def wait_for(self, context: str, prefix: str, timeout: float = 10.0, previews: bool = False) -> Suggestions | None:
         """Block until words + endings for (context, prefix) are published (for CLI/tests, not the UI).
 
-        A words-only early publication does not count; ``previews=True`` waits for previews too.
+        A words-only early publication does not count; ``previews=True`` waits for every
+        word's previews (the top words' are published first).
         """
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             s = self._latest
-            if s is not None and self._latest_complete and s.matches(context, prefix.strip()) and (not previews or s.previews):
+            if s is not None and self._latest_complete and s.matches(context, prefix.strip()) and (not previews or s.previews_complete):
                 return s
             if self.error:
                 return None
@@ -281,7 +282,11 @@ class PredictionService:
                 raise Cancelled()
             self._publish(sug)
             if self._previews:
-                sug2 = self.predictor.with_previews(context, prefix, cancel=cancel)
+                def top_previews(partial: Suggestions) -> None:
+                    if not cancel():
+                        self._publish(partial)
+
+                sug2 = self.predictor.with_previews(context, prefix, cancel=cancel, on_previews=top_previews)
                 if not cancel():
                     self._publish(sug2)
             if self._speculate and not cancel():

@@ -500,8 +500,19 @@ class Predictor:
             self._searches.popitem(last=False)
         self._last = search
 
-    def with_previews(self, context: str, prefix: str, cancel: CancelCheck | None = None) -> Suggestions:
-        """The same Suggestions with ``previews`` filled (computes them once, then cached)."""
+    def with_previews(self, context: str, prefix: str, cancel: CancelCheck | None = None,
+                      on_previews: Callable[[Suggestions], None] | None = None) -> Suggestions:
+        """The same Suggestions with ``previews`` filled (computes them once, then cached).
+
+        The top ``ending_rows`` words (the person reads them first) get their previews in a
+        first batch and ``on_previews`` (optional) receives the Suggestions with those alone;
+        the other words' previews follow in a second batch. Why: the greedy endings the gate
+        stopped early are decoded in full here, and as a batch of their own ahead of all the
+        previews (session 6) they made the previews later (`aac bench latency` previews ready
+        p50 176 -> 202 ms) and cost the simulated person an ending per 20 sentences. Two
+        batches keep the KV copied at once no larger than before the stop (one batch of all
+        of them peaked at 511-537 MB).
+        """
         key = (context, prefix.strip())
         last = self._searches.get(key)
         if last is not None and not last.previews_done and not last.refs and last.words:
@@ -514,34 +525,40 @@ class Predictor:
         if last.previews_done:
             return last.suggestions
         s = self.settings
-        # first the top words' greedy endings the gate stopped early, decoded in full now; then
-        # the others (two batches, so the KV copied at once is no larger than before the stop)
-        batches: list[list[tuple[int, int]]] = [[(i, 0) for i in sorted(last.stopped)], []]
-        for i, _w in enumerate(last.words):
-            batches[1] += [(i, b) for b in range(1 if i < s.ending_rows or i in last.stopped else 0, s.previews_per_word)]
-        for batch in batches:
-            if not batch:
-                continue
-            ends = self._endings_for(last, [i for i, _ in batch], [b for _, b in batch], cancel)
-            for (i, _), e in zip(batch, ends):
-                t = self.endings.clean(e)
-                if t:
-                    last.endings_by_word.setdefault(last.words[i], []).append((t, e.score))
-        previews: dict[str, list[str]] = {}
-        for w in last.words:
-            seen: set[str] = set()
-            lst = []
-            for t, _ in sorted(last.endings_by_word.get(w, []), key=lambda x: -x[1]):
-                if self._norm(t) not in seen:
-                    seen.add(self._norm(t))
-                    lst.append(t)
-            previews[w] = lst
-        last.suggestions = replace(last.suggestions, previews=previews)
+        top = min(s.ending_rows, len(last.words))
+        # a word's greedy ending (branch 0) is known unless it was stopped or the word was not
+        # continued in the foreground (then the context's ending cache usually has it)
+        needs = [(i, b) for i in range(len(last.words)) for b in range(s.previews_per_word)
+                 if b > 0 or i in last.stopped or i >= top]
+        batches = [[x for x in needs if x[0] < top], [x for x in needs if x[0] >= top]]
+        for n, batch in enumerate(batches):
+            if batch:
+                ends = self._endings_for(last, [i for i, _ in batch], [b for _, b in batch], cancel)
+                for (i, _), e in zip(batch, ends):
+                    t = self.endings.clean(e)
+                    if t:
+                        last.endings_by_word.setdefault(last.words[i], []).append((t, e.score))
+            if n == 0 and on_previews is not None and batches[1]:
+                on_previews(replace(last.suggestions, previews=self._preview_lists(last, last.words[:top])))
+        last.suggestions = replace(last.suggestions, previews=self._preview_lists(last, last.words))
         last.previews_done = True
         last.refs = []  # free the KV rows and distributions (the cache keeps only text)
         last.next_lp = []
         release_freed_memory()
         return last.suggestions
+
+    def _preview_lists(self, search: _Search, words: list[str]) -> dict[str, list[str]]:
+        """Each word's previews: its endings best first, one per normalised text."""
+        previews: dict[str, list[str]] = {}
+        for w in words:
+            seen: set[str] = set()
+            lst = []
+            for t, _ in sorted(search.endings_by_word.get(w, []), key=lambda x: -x[1]):
+                if self._norm(t) not in seen:
+                    seen.add(self._norm(t))
+                    lst.append(t)
+            previews[w] = lst
+        return previews
 
     def preview(self, context: str, prefix: str, word: str) -> list[str] | None:
         """Endings that start with ``word`` if already computed; never calls the model."""

@@ -35,6 +35,12 @@ class Suggestions:
         """The endings a person can see and select (gated ones left out)."""
         return [e for i, e in enumerate(self.endings) if self.ending_visible(i)]
 
+    @property
+    def previews_complete(self) -> bool:
+        """Every shown word has its previews (the top words' come first, see
+        ``Predictor.with_previews``)."""
+        return bool(self.previews) and all(w in self.previews for w in self.words)
+
     def matches(self, context: str, prefix: str) -> bool:
         """True when this result belongs to the given state (stale results are dropped)."""
         return self.context == context and self.prefix == prefix

@@ -28,7 +28,7 @@ def _wait_fresh(app, clock_step, timeout: float = 60.0, previews: bool = False) 
     while time.monotonic() < end:
         clock_step()
         shown = app.board.shown
-        if app.board.complete and (not previews or (shown is not None and shown.previews)):
+        if app.board.complete and (not previews or (shown is not None and shown.previews_complete)):
             return True
         if app.board.unavailable:
             return False
