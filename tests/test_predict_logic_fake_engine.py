@@ -73,3 +73,23 @@ def test_the_top_words_previews_come_first_then_all(fake_engine):
     # asked again: from the cache, whole at once
     again = []
     assert p.with_previews("I want ", "", on_previews=again.append) == full and again == []
+
+
+def test_a_words_previews_start_with_the_persons_own_endings(fake_engine):
+    """Gazing at a word tile shows the person's own messages that go on with that word first,
+    so a frequent message is one dwell away once its first word is on a tile."""
+    from aac.predict.learn import Learner
+
+    learner = Learner.open(None)
+    p = Predictor(fake_engine, learner=learner)
+    plain = p.with_previews("I want ", "")
+    assert "some" in plain.words and plain.previews["some"] == ["some water."]
+    for _ in range(2):
+        p.learn("I want some tea with milk.")
+    p.learn("I want help with my shoes.")
+    got = p.with_previews("I want ", "")
+    assert got.previews["some"][:2] == ["some tea with milk.", "some water."]
+    assert got.previews["help"][0] == "help with my shoes."
+    # only under the word they start with, and never twice
+    assert not any("tea" in e for w, es in got.previews.items() if w != "some" for e in es)
+    assert all(len(es) == len({e.lower() for e in es}) for es in got.previews.values())
