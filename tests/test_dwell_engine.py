@@ -406,3 +406,18 @@ def test_bad_per_target_dwell_is_refused_with_a_clear_message() -> None:
     for bad in (0, -1.0, math.nan, "1s"):
         with pytest.raises(ValueError, match="target 'x': dwell_s"):
             DwellTarget("x", (0, 0, 1, 1), dwell_s=bad)  # type: ignore[arg-type]
+
+
+def test_under_is_the_tile_under_the_gaze_now_while_the_target_is_held() -> None:
+    """``under`` follows the eye at once (for previews); ``target_id`` keeps the hysteresis."""
+    engine = DwellEngine()
+    g = GazeStream(noise=0.0).fix(0.2, 0.2, 0.5).fix(0.5, 0.2, 0.1)
+    states = [engine.update(s, TARGETS) for s in g.samples()]
+    on_a, on_b = states[29], states[-1]
+    assert on_a.target_id == "a" and on_a.under == "a" and on_a.under_s == pytest.approx(29 / 60)
+    # 0.1 s on B: shorter than the exit grace, so the dwell still holds A; under is B
+    assert on_b.target_id == "a" and on_b.under == "b"
+    assert on_b.under_s == pytest.approx(5 / 60, abs=1 / 60)
+    assert not any(st.activated for st in states)
+    # off every tile: nothing under the gaze
+    assert engine.update(GazeSample(g.samples()[-1].t + 1 / 60, 0.95, 0.95, True), TARGETS).under is None

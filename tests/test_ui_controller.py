@@ -174,3 +174,60 @@ def test_adaptive_dwell_on_the_board_shortens_after_kept_selections_lengthens_af
     for _ in range(5):  # never below the caregiver's minimum
         r.c.adaptive.selection(r.now)
     assert r.c.dwell.config.dwell_s >= 0.8
+
+
+def _with_previews(r: Rig) -> Suggestions:
+    ctx = r.c.session.context_and_prefix()
+    sugg = Suggestions(*ctx, ["I", "the", "please", "can", "what"], ["Thank you.", "", ""],
+                       previews={"I": ["I am hungry.", "I need help."], "the": ["the door please."],
+                                 "please": ["please help me."], "can": [], "what": []})
+    r.gaze(r.tile("message"), 0.1, events=[fx.PredictionsIn(sugg)])
+    return sugg
+
+
+def test_previews_follow_the_gaze_from_one_word_tile_to_the_next_within_a_fixation():
+    """Reading word tiles one after the other, a fixation of 200-300 ms shows each word's
+    previews after 60 ms, although the dwell still holds the previous tile (exit grace)."""
+    r = Rig()
+    _with_previews(r)
+    first, second = r.tile("word", slot=0), r.tile("word", slot=1)
+    r.gaze(first, 0.25)
+    assert r.c.board.preview_word == "I" and r.c.board.previewing
+    r.gaze(second, 1 / 30)  # passing over it: the ending tiles stay as they are
+    assert r.c.board.preview_word == "I"
+    r.gaze(second, 0.05)  # 83 ms on it: a fixation
+    assert r.c.dwell_state.target_id == first.id, "the dwell's target is still held on the first tile"
+    assert r.c.board.preview_word == "the"
+    assert r.c.slot_of(r.tile("ending", slot=0)).text == "the door please."
+    # previews never select anything: nothing was activated by reading
+    assert r.c.session.text == "" and not r.of(fx.Activated)
+
+
+def test_an_ending_being_dwelt_on_keeps_its_text_while_the_gaze_strays_to_a_word():
+    r = Rig()
+    _with_previews(r)
+    r.gaze(r.tile("word", slot=0), 0.3)
+    ending = r.tile("ending", slot=0)
+    r.gaze(ending, 0.5)
+    assert r.c.slot_of(ending).text == "I am hungry."
+    r.gaze(r.tile("word", slot=1), 0.1)  # a stray glance shorter than the exit grace
+    assert r.c.slot_of(ending).text == "I am hungry.", "the tile under the dwell does not change"
+    r.gaze(ending, 0.8)
+    assert r.c.session.text.strip() == "I am hungry."
+
+
+def test_the_new_word_on_a_tile_just_chosen_is_not_previewed_until_looked_at_again():
+    """After a word fires, the eye is still on its tile, which now shows the next word: that is
+    not a look at the new word, so the ending tiles keep the plain endings."""
+    r = Rig()
+    sugg = _with_previews(r)
+    word = r.tile("word", slot=1)
+    r.gaze(word, 1.4)  # "the" fires
+    assert r.c.session.text == "The "
+    ctx = r.c.session.context_and_prefix()
+    after = Suggestions(*ctx, ["door", "the", "light", "window", "bed"], ["door please.", "", ""],
+                        previews={"the": ["the end."], "door": ["door please."]})
+    r.gaze(word, 0.3, events=[fx.PredictionsIn(after)])
+    assert r.c.slot_of(word).text == "the" and r.c.dwell_state.phase == "rearm"
+    assert not r.c.board.previewing and r.c.slot_of(r.tile("ending", slot=0)).text == "door please."
+    assert sugg.previews["the"]  # (the old word had previews too)

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aac.gaze.sample import GazeSample
@@ -169,6 +169,11 @@ class DwellState:
     progress: float
     activated: str | None
     phase: str = "idle"
+    #: The tile under the gaze right now, without the hysteresis that holds ``target_id`` on
+    #: the previous tile for ``exit_grace_s`` after the gaze moved on, and for how long (s).
+    #: For what only follows the eye and never fires (a word tile's previews).
+    under: str | None = None
+    under_s: float = 0.0
 
 
 IDLE = DwellState(None, 0.0, None, "idle")
@@ -198,6 +203,8 @@ class DwellEngine:
         )
         self._blocked_out_since: float | None = None
         self._prev_on: str | None = None  # tile credited on the previous usable sample
+        self._under: str | None = None  # tile under the gaze (no hysteresis), see DwellState
+        self._under_since = 0.0
         self._block_next = False  # block whatever tile the next usable sample is on
         self._cooldown_until = -math.inf
         self._state = IDLE
@@ -252,6 +259,7 @@ class DwellEngine:
         """Tracking was lost (or the clock jumped) for longer than a blink: cancel the dwell.
         If the gaze was on a tile, the tile under the gaze when data returns must be looked
         away from first (``look_away_after_loss``): a reconnect never completes a selection."""
+        self._under = None
         if self._cand is not None and self.config.look_away_after_loss:
             self._block_next = True
         self._drop()
@@ -329,6 +337,9 @@ class DwellEngine:
 
         live = self._allowed(targets)
         x, y = float(sample.x), float(sample.y)
+        under = next((tid for tid, tg in live.items() if tg.contains(x, y)), None)
+        if under != self._under:
+            self._under, self._under_since = under, t
         on = self._track(t, x, y, live)
         if not (self._prev_on is not None and self._prev_on == on):
             credit = 0.0  # only time spent between two samples on the same tile counts
@@ -432,6 +443,8 @@ class DwellEngine:
             self._blocked_out_since = None
 
     def _emit(self, state: DwellState) -> DwellState:
+        if self._under is not None and self._last_t is not None:
+            state = replace(state, under=self._under, under_s=max(0.0, self._last_t - self._under_since))
         self._state = state
         return state
 
