@@ -37,6 +37,7 @@ from aac.predict.engine import Cancelled, CancelCheck, ContextState, Engine, Row
 from aac.predict import gate as confidence_gate
 from aac.predict.endings import Ending, EndingDecoder, GiveUp, GreedyTails, top_indices
 from aac.predict.filters import TextRules, at_sentence_start
+from aac.predict.previews import own_by_first_word, preview_lists
 from aac.predict.tokens import Vocab
 from aac.predict.types import Suggestions
 
@@ -540,53 +541,21 @@ class Predictor:
                     if t:
                         last.endings_by_word.setdefault(last.words[i], []).append((t, e.score))
             if n == 0 and on_previews is not None and batches[1]:
-                on_previews(replace(last.suggestions, previews=self._preview_lists(last, last.words[:top], own)))
-        last.suggestions = replace(last.suggestions, previews=self._preview_lists(last, last.words, own))
+                on_previews(replace(last.suggestions, previews=preview_lists(last.endings_by_word, last.words[:top], self._norm, own)))
+        last.suggestions = replace(last.suggestions, previews=preview_lists(last.endings_by_word, last.words, self._norm, own))
         last.previews_done = True
         last.refs = []  # free the KV rows and distributions (the cache keeps only text)
         last.next_lp = []
         release_freed_memory()
         return last.suggestions
 
-    def _preview_lists(self, search: _Search, words: list[str], own: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
-        """Each word's previews: the person's own endings that go on with it (``own``, keyed by
-        the normalised word), then the model's best first; one per normalised text."""
-        previews: dict[str, list[str]] = {}
-        for w in words:
-            seen: set[str] = set()
-            lst = []
-            mine = (own or {}).get(self._norm(w), [])
-            for t in mine + [t for t, _ in sorted(search.endings_by_word.get(w, []), key=lambda x: -x[1])]:
-                if self._norm(t) not in seen:
-                    seen.add(self._norm(t))
-                    lst.append(t)
-            previews[w] = lst
-        return previews
-
     def _own_previews(self, context: str, prefix: str, sentence_start: bool) -> dict[str, list[str]]:
-        """The person's own sentence endings here, grouped by their first word (normalised),
-        most likely first, at most ``n_endings`` per word.
-
-        Why: the three ending tiles hold only the three likeliest of them, so a frequent
-        message that is fourth waits for its first word to be taken (one more selection) or
-        typed. Gazing at a word tile shows that word's previews; with the person's own messages
-        among them, the message is one dwell away as soon as its first word is on a tile.
-        """
+        """The person's own endings here by first word (:mod:`aac.predict.previews`)."""
         if self.learner is None or self._learner_failed:
             return {}
-        k = max(10, 2 * self.settings.n_words)
-        own: dict[str, list[str]] = {}
-        for c in self._learner_call("user_ending_candidates", context, prefix, k) or []:
-            t = str(c.text).strip()
-            words = self._norm(t).split()
-            if not words or not self.rules.valid_ending(t, self.settings.profanity_filter):
-                continue
-            if sentence_start:
-                t = t[0].upper() + t[1:]
-            lst = own.setdefault(words[0], [])
-            if len(lst) < self.settings.n_endings:
-                lst.append(t)
-        return own
+        found = self._learner_call("user_ending_candidates", context, prefix, max(10, 2 * self.settings.n_words)) or []
+        return own_by_first_word(found, self._norm, lambda t: self.rules.valid_ending(t, self.settings.profanity_filter),
+                                 sentence_start, self.settings.n_endings)
 
     def preview(self, context: str, prefix: str, word: str) -> list[str] | None:
         """Endings that start with ``word`` if already computed; never calls the model."""

@@ -77,6 +77,7 @@ from aac.ui.effects import (
     SwitchPress,
 )
 from aac.ui.geometry import TileBox, layout_page
+from aac.ui.preview_gaze import DWELLING_PHASES, previewing_tile
 from aac.ui.spoken import SpokenMessages
 from aac.ui.view import FrameView
 from aac.ui.wording import board_text, status_text
@@ -95,15 +96,6 @@ SAY_S = 6.0
 HISTORY_PAGE = "__history__"
 #: Spoken messages shown on the history page (one full-width tile each, big enough to hit).
 HISTORY_TILES = 5
-#: How long the gaze rests on a word tile before its previews show: 60 ms, the shortest
-#: fixation of Tobii's I-VT fixation filter (A. Olsen, "The Tobii I-VT Fixation Filter", Tobii
-#: Technology, 2012: "discard short fixations" below 60 ms), so a gaze passing over a word
-#: tile does not swap the ending tiles. Before: the dwell's lock-on (150 ms) after the exit
-#: grace (120 ms); the simulated person, which looks at a tile 200-400 ms, saw the previews of
-#: the next word in 4 of 22 reads where one of them finished its sentence (dev lines 1-20).
-PREVIEW_SETTLE_S = 0.06
-#: Dwell phases in which the tile under the gaze is being chosen (its text must not change).
-DWELLING_PHASES = ("lock_on", "dwell", "blink")
 
 
 @dataclass(frozen=True)
@@ -363,21 +355,9 @@ class BoardController:
         return box.kind, box.tile.slot or 0
 
     def _update_preview(self) -> None:
-        """Gaze resting on a word tile -> preview its endings; on another (non-ending) tile -> clear.
-
-        The previews follow the tile under the gaze once it has rested there
-        ``PREVIEW_SETTLE_S`` (or the tile being dwelt on), not the dwell's target: that one stays
-        on the previous tile for the exit grace and then waits for the lock-on, so a word's
-        previews came ~0.2 s after the eye landed on it, the end of a reading fixation."""
-        st = self._dwell_state
-        held = self._by_id.get(st.target_id) if st.target_id is not None else None
-        if held is not None and held.kind == TileKind.ENDING and st.phase in DWELLING_PHASES:
-            return  # an ending being chosen keeps its text, even while the gaze strays briefly
-        looked = st.under if st.under is not None and st.under_s >= PREVIEW_SETTLE_S else None
-        if looked is not None and looked == st.target_id and st.phase == "rearm":
-            return  # still on the tile just chosen: its new word was not looked at yet
-        if looked is None and st.progress > 0:
-            looked = st.target_id
+        """Gaze resting on a word tile -> preview its endings; on another (non-ending) tile ->
+        clear (:func:`aac.ui.preview_gaze.previewing_tile` says which tile, and when)."""
+        looked = previewing_tile(self._dwell_state, lambda tid: (b.kind if (b := self._by_id.get(tid)) else None))
         if looked is None:
             return
         box = self._by_id.get(looked)
