@@ -79,3 +79,19 @@ def test_replayed_endings_equal_decoded_ones_with_the_real_model():
         # ending probabilities moved by up to ~0.02 nats)
         assert replayed == decoded
         assert calls_replayed < calls_decoded, (calls_replayed, calls_decoded)
+
+
+def test_a_known_tail_that_would_go_on_inside_the_word_is_not_replayed(fake_engine):
+    """Inside an earlier ending, the token after a word may continue that word ("go" + "ing");
+    decoding an ending after the word never picks such a token first, so neither does replay."""
+    import numpy as np
+
+    from aac.predict.endings import KnownTail
+    from aac.predict.suggest import Predictor
+
+    decoder = Predictor(fake_engine).endings
+    vocab = decoder.vocab
+    cont = int(np.flatnonzero(vocab.cont & vocab.valid)[0])
+    word_start = int(np.flatnonzero(~vocab.cont & vocab.valid)[0])
+    assert decoder.replay("go", -1.0, KnownTail((cont, word_start), (-0.1, -0.2))) is None
+    assert decoder.replay("go", -1.0, KnownTail((), ())) is None

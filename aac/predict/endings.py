@@ -210,6 +210,8 @@ class EndingDecoder:
         """The ending ``continue_rows`` would decode (branch 0) when its tokens are already
         known (:class:`GreedyTails`): the same bookkeeping, no model call. None when the known
         tokens run out before the ending is done (then it must be decoded)."""
+        if not tail.ids or self._bad_first[tail.ids[0]]:
+            return None  # a word's ending cannot go on inside the word ("go" + "ing")
         g = _Growing(head, head_score)
         for step, (t, lp) in enumerate(zip(tail.ids, tail.lps)):
             if step >= self.settings.max_ending_tokens:
