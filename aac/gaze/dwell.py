@@ -340,7 +340,7 @@ class DwellEngine:
         under = next((tid for tid, tg in live.items() if tg.contains(x, y)), None)
         if under != self._under:
             self._under, self._under_since = under, t
-        on = self._track(t, x, y, live)
+        on = self._track(t, x, y, live, under)
         if not (self._prev_on is not None and self._prev_on == on):
             credit = 0.0  # only time spent between two samples on the same tile counts
         self._prev_on = on
@@ -376,10 +376,11 @@ class DwellEngine:
         return self._emit(DwellState(on, progress, None, "dwell"))
 
     def _track(
-        self, t: float, x: float, y: float, live: dict[str, DwellTarget]
+        self, t: float, x: float, y: float, live: dict[str, DwellTarget], raw: str | None
     ) -> str | None:
         """Update which tile the gaze is on (with hysteresis); return it when the gaze is on it
-        now (so time may be credited), or None while away from it (or on no tile)."""
+        now (so time may be credited), or None while away from it (or on no tile). ``raw`` is
+        the tile that contains the point, without the hysteresis margin."""
         cfg = self.config
         cand = self._cand
         if cand is not None and cand not in live:
@@ -389,7 +390,6 @@ class DwellEngine:
             self._away_since = None
             self._pend = None
             return cand
-        raw = next((tid for tid, tg in live.items() if tg.contains(x, y)), None)
         if cand is None:
             self._cand = raw
             self._elapsed = 0.0

@@ -93,6 +93,7 @@ class GreedyTails:
     """
 
     SIZE = 512
+    _ID_BYTES = np.dtype(np.int32).itemsize
 
     def __init__(self) -> None:
         self._by_key: OrderedDict[bytes, KnownTail] = OrderedDict()
@@ -105,19 +106,19 @@ class GreedyTails:
         """Keep ``e`` (decoded after the tokens ``before``) if it is complete."""
         if not e.complete or e.pruned or len(e.ids) < 2:
             return
-        full = list(before) + list(e.ids)
-        n = len(before)
+        full = self.key(list(before) + list(e.ids))  # one encoding; each key is a prefix of it
         for j in range(1, len(e.ids)):
-            k = self.key(full[: n + j])
+            k = full[: self._ID_BYTES * (len(before) + j)]
             self._by_key[k] = KnownTail(e.ids[j:], e.lps[j:])
             self._by_key.move_to_end(k)
         while len(self._by_key) > self.SIZE:
             self._by_key.popitem(last=False)
 
     def find(self, before: Sequence[int]) -> KnownTail | None:
-        got = self._by_key.get(self.key(before))
+        k = self.key(before)
+        got = self._by_key.get(k)
         if got is not None:
-            self._by_key.move_to_end(self.key(before))
+            self._by_key.move_to_end(k)
         return got
 
     def clear(self) -> None:

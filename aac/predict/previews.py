@@ -23,8 +23,9 @@ def preview_lists(endings_by_word: dict[str, list[tuple[str, float]]], words: li
         lst = []
         mine = (own or {}).get(norm(w), [])
         for t in mine + [t for t, _ in sorted(endings_by_word.get(w, []), key=lambda x: -x[1])]:
-            if norm(t) not in seen:
-                seen.add(norm(t))
+            k = norm(t)
+            if k not in seen:
+                seen.add(k)
                 lst.append(t)
         previews[w] = lst
     return previews

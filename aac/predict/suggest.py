@@ -353,10 +353,11 @@ class Predictor:
             ends = self.endings.continue_rows(rows, [search.next_lp[idx[j]] for j in todo], heads, [search.logps[idx[j]] for j in todo], [branch[j] for j in todo], cancel, give_up)
             for j, e in zip(todo, ends):
                 i = idx[j]
-                cache[(search.model_words[i], branch[j])] = replace(e, text=e.text[len(search.words[i]):])
+                cache[(search.model_words[i], branch[j])] = _tail_of(e, search.words[i])
                 out[j] = e
-                if i < len(search.word_ids) and search.word_ids[i]:
-                    self._tails.add(search.prompt_ids + search.word_ids[i], e)
+                path = _token_path(search, i)
+                if path:
+                    self._tails.add(path, e)
         return [e for e in out if e is not None]
 
     def _known_endings(self, search: _Search, idx: list[int], branch: list[int], todo: list[int], out: list[Ending | None],
@@ -366,14 +367,13 @@ class Predictor:
         left = []
         for j in todo:
             i = idx[j]
-            tail = None
-            if self.settings.reuse_greedy_tails and branch[j] == 0 and i < len(search.word_ids) and search.word_ids[i]:
-                tail = self._tails.find(search.prompt_ids + search.word_ids[i])
+            path = _token_path(search, i) if self.settings.reuse_greedy_tails and branch[j] == 0 else None
+            tail = self._tails.find(path) if path else None
             e = self.endings.replay(search.words[i], search.logps[i], tail, give_up) if tail is not None else None
             if e is None:
                 left.append(j)
                 continue
-            cache[(search.model_words[i], 0)] = replace(e, text=e.text[len(search.words[i]):])
+            cache[(search.model_words[i], 0)] = _tail_of(e, search.words[i])
             out[j] = e
         return left
 
@@ -736,6 +736,18 @@ class Predictor:
             self._searches.move_to_end((current.context, current.prefix))
             self._last = current
         return done
+
+
+def _token_path(search: _Search, i: int) -> tuple[int, ...] | None:
+    """The model's tokens up to the end of shown word ``i`` (None when its tokens are unknown)."""
+    if i < len(search.word_ids) and search.word_ids[i]:
+        return search.prompt_ids + search.word_ids[i]
+    return None
+
+
+def _tail_of(e: Ending, word: str) -> Ending:
+    """What the context's ending cache keeps: the ending after its head word."""
+    return replace(e, text=e.text[len(word):])
 
 
 @functools.lru_cache(maxsize=4)
