@@ -348,7 +348,7 @@ class Predictor:
         if todo:
             todo = self._known_endings(search, idx, branch, todo, out, cache, give_up)
         if todo:
-            rows = _stack_rows([search.refs[idx[j]] for j in todo])
+            rows = _stack_rows([search.refs[idx[j]] for j in todo], share=True)
             heads = [search.words[idx[j]] for j in todo]
             ends = self.endings.continue_rows(rows, [search.next_lp[idx[j]] for j in todo], heads, [search.logps[idx[j]] for j in todo], [branch[j] for j in todo], cancel, give_up)
             for j, e in zip(todo, ends):
@@ -756,10 +756,16 @@ def _vocab_for(path: Path, size: int, letters: str | None = None) -> Vocab:
     return Vocab(path, size=size, letters=letters)
 
 
-def _stack_rows(items: list[tuple[Rows, int]]) -> Rows:
-    """One batch from rows of different Rows objects (different lengths; right padded)."""
+def _stack_rows(items: list[tuple[Rows, int]], share: bool = False) -> Rows:
+    """One batch from rows of different Rows objects (different lengths; right padded).
+
+    ``share``: the leading rows of one Rows, in order, are used in place (``Rows.keep``), for a
+    caller that only decodes on past their lengths, as the endings of the shown words do (their
+    rows stay valid for the previews). Not for copying rows out of a batch to free it.
+    """
     if all(r is items[0][0] for r, _ in items):
-        return items[0][0].select([i for _, i in items])  # one gather per layer
+        idx = [i for _, i in items]
+        return items[0][0].keep(idx) if share else items[0][0].select(idx)  # one gather per layer
     lengths = np.array([int(r.lengths[i]) for r, i in items], dtype=np.int64)
     width = int(lengths.max())
     first = items[0][0].kv
