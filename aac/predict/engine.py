@@ -394,6 +394,9 @@ class Engine:
         prev = self._state
         if prev is not None and prev.ids == ids_t and prev.logprobs.size:
             return self._pin(prev) if pin else prev
+        for base in (prev, pinned):
+            if base is not None and base.kv and ids_t[:-1] == base.ids and ids_t[-1] in base.first:
+                return self._known_next(base, ids_t, pin)
         keep = _common(prev.ids, ids_t) if prev is not None and prev.kv else 0
         from_pin = _common(pinned.ids, ids_t) if pinned is not None else 0
         want = len(ids_t) + self.HEADROOM
@@ -427,6 +430,27 @@ class Engine:
             pos += len(step)
         assert logits is not None
         state = ContextState(ids_t, kv, log_softmax(logits[:, -1, :])[0], self.fixed)
+        self._state = state
+        return self._pin(state) if pin else state
+
+    def _known_next(self, base: ContextState, ids_t: tuple[int, ...], pin: bool) -> ContextState:
+        """The state one token after ``base`` when ``first_step`` already decoded that token
+        there: no model call. The person mostly takes a word the board showed, and a shown
+        one-token word was decoded after its context (dev 1-20 jsonl: 97 prefills, most of
+        them one such token). The log-probs are those of a batch of 2+ rows, where a prefill
+        of that token alone differs by ~3e-5 (see ``first_step``)."""
+        lps, entry = base.first[ids_t[-1]]
+        n = len(base.ids)
+        if base is self._state:
+            kv = base.kv
+            base.kv = []  # reused in place, as prefill does
+        else:
+            kv = Rows.fork(base, 1, 4 * self.HEADROOM).kv  # the pinned state keeps its buffers
+        rows = Rows(kv, np.array([n]), self.fixed)
+        rows.ensure_room(1, 4 * self.HEADROOM)
+        for a, e in zip(rows.kv, entry):
+            a[0, :, n] = e
+        state = ContextState(ids_t, rows.kv, lps.copy(), self.fixed)
         self._state = state
         return self._pin(state) if pin else state
 
