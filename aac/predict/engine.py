@@ -437,8 +437,9 @@ class Engine:
         """The state one token after ``base`` when ``first_step`` already decoded that token
         there: no model call. The person mostly takes a word the board showed, and a shown
         one-token word was decoded after its context (dev 1-20 jsonl: 97 prefills, most of
-        them one such token). The log-probs are those of a batch of 2+ rows, where a prefill
-        of that token alone differs by ~3e-5 (see ``first_step``)."""
+        them one such token). The log-probs are those of a batch of 2+ rows, not of that token
+        run alone (see ``first_step``: up to 0.5 nats apart), so near ties can fall the other
+        way; measured neutral on `aac bench ks` (models/README.md, session 8)."""
         lps, entry = base.first[ids_t[-1]]
         n = len(base.ids)
         if base is self._state:
@@ -481,7 +482,8 @@ class Engine:
 
         Only rows decoded in a batch of at least 2 are kept or reused, and the rows still to
         run go as a batch of at least 2: ONNX Runtime gives bit-identical rows for batches of
-        2..10 but takes another kernel for a single row (log-probs differ by ~3e-5), so the
+        2..10 but takes another kernel for a single row (the int4 model's log-probs then differ
+        by up to 0.5 nats, 0.23 among the ten likeliest tokens: measured in session 8), so the
         results equal those of ``step`` on the whole batch (tests/test_predict_rows_keep.py).
         """
         tokens = np.asarray(tokens, dtype=np.int64).reshape(-1)
