@@ -402,7 +402,8 @@ class Engine:
         want = len(ids_t) + self.HEADROOM
         if from_pin > keep and pinned is not None:
             # the last context went elsewhere (or was cancelled): start from a copy of the pinned one
-            kv, keep = Rows.fork(pinned, 1, want - len(pinned.ids) + 3 * self.HEADROOM).kv, min(from_pin, len(ids_t) - 1)
+            kv = Rows.fork(pinned, 1, max(self.HEADROOM, want - len(pinned.ids) + 3 * self.HEADROOM)).kv
+            keep = min(from_pin, len(ids_t) - 1)
         elif keep > 0 and prev is not None:
             keep = min(keep, len(ids_t) - 1)  # always run >= 1 token to get its logits
             kv = prev.kv
