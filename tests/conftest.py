@@ -182,8 +182,7 @@ class FakeEngine:
             logits[0, self._by_text[text]] = score
         return log_softmax(logits)[0]
 
-    def prefill(self, ids, cancel=None, pin=False):
-        # ``pin`` keeps a real engine's state cached; the fake computes every state afresh
+    def prefill(self, ids, cancel=None):
         import numpy as np
 
         from aac.predict.engine import ContextState, Engine

@@ -83,33 +83,6 @@ def test_predictions_are_the_same_with_and_without_reuse(model_dir: Path, monkey
     assert reused == again
 
 
-def test_the_pinned_context_survives_other_contexts(engine: Engine) -> None:
-    """Every message starts at the empty context: pinned, it keeps its KV and the word starts
-    decoded after it while other contexts come and go, and decodes as a fresh prefill does."""
-    lead = engine.encode("Good morning, did you sleep well?\n")
-    state = engine.prefill(lead, pin=True)
-    toks = _first_tokens(engine, "coat cup book")
-    ref = engine.step(Rows.fork(state, 3), toks)
-    engine.first_step(state, Rows.fork(state, 3), toks)
-    engine.prefill(lead + engine.encode("I would like"))  # the last context moves on, reusing its buffers
-    engine.prefill(engine.encode("Something else entirely"))
-    calls = engine.calls
-    again = engine.prefill(lead, pin=True)
-    assert again is state and engine.calls == calls  # no model call: not even the last token
-    assert set(toks.tolist()) <= set(again.first)
-    assert np.array_equal(engine.first_step(again, Rows.fork(again, 3), toks), ref)
-    assert engine.calls == calls
-    # a context after it, reached from the pinned copy when the last context went elsewhere,
-    # equals the same context reached straight from the pinned one's own buffers
-    longer = lead + engine.encode("I would like")
-    got = engine.prefill(longer)
-    other = Engine(engine.model_dir, threads=2)
-    other.prefill(lead, pin=True)
-    straight = other.prefill(longer)
-    assert got.ids == straight.ids
-    assert np.array_equal(got.logprobs, straight.logprobs)
-
-
 def test_the_context_after_a_decoded_word_start_costs_no_model_call(engine: Engine) -> None:
     """The person takes a shown one-token word: the beam already decoded it after the context,
     so the next context is that row (its KV entry and log-probs), without a model call, and

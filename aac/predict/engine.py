@@ -299,9 +299,6 @@ class Engine:
         except Exception:  # noqa: BLE001 - another onnxruntime layout: the public binding API is used
             self._cpu_device = None
         self._state: ContextState | None = None
-        #: A context kept apart from the last one (``prefill(pin=True)``): ~2.5 MB of KV for the
-        #: lead text plus its first-token memory (FIRST_STEP_ROWS).
-        self._pinned: ContextState | None = None
         self.calls = 0  # model runs, for tests/benchmarks ("a ready preview costs no call")
 
     # --- tokens -------------------------------------------------------------------------
@@ -371,40 +368,28 @@ class Engine:
         return [np.zeros((batch, self.kv_heads, self.capacity if fx else capacity, self.head_size), self.kv_dtype) for fx in self.fixed]
 
     # --- context prefill with reuse -------------------------------------------------------
-    def prefill(self, ids: list[int], cancel: CancelCheck | None = None, chunk: int = 64, pin: bool = False) -> ContextState:
+    def prefill(self, ids: list[int], cancel: CancelCheck | None = None, chunk: int = 64) -> ContextState:
         """The state after ``ids``, reusing the longest common prefix with the last context.
 
         The last context's buffers are reused in place (the new tokens overwrite whatever
         followed the common prefix), so the previous ContextState is spent: its ``kv`` is
         emptied to make any stale use fail loudly. Cancellation is checked between chunks of
-        ``chunk`` tokens so a stale long prefill stops.
-
-        ``pin``: keep this state (a copy of its KV, and the first tokens decoded after it) apart
-        from the last context, so asking for it again costs nothing whatever came between. The
-        predictor pins the empty message, where every message starts (see ``_pinned``).
+        ``chunk`` tokens so a stale long prefill stops. One token after the last context, a
+        token ``first_step`` decoded there costs no model call (``_known_next``).
         """
         if not ids:
             raise ValueError("prefill needs at least one token")
         ids_t = tuple(ids)
         if len(ids_t) + 64 > self.max_tokens:
             raise ValueError(f"prompt of {len(ids_t)} tokens is too long for this model's KV buffer ({self.max_tokens})")
-        pinned = self._pinned
-        if pinned is not None and pinned.ids == ids_t:
-            return pinned
         prev = self._state
         if prev is not None and prev.ids == ids_t and prev.logprobs.size:
-            return self._pin(prev) if pin else prev
-        for base in (prev, pinned):
-            if base is not None and base.kv and ids_t[:-1] == base.ids and ids_t[-1] in base.first:
-                return self._known_next(base, ids_t, pin)
+            return prev
+        if prev is not None and prev.kv and ids_t[:-1] == prev.ids and ids_t[-1] in prev.first:
+            return self._known_next(prev, ids_t)
         keep = _common(prev.ids, ids_t) if prev is not None and prev.kv else 0
-        from_pin = _common(pinned.ids, ids_t) if pinned is not None else 0
         want = len(ids_t) + self.HEADROOM
-        if from_pin > keep and pinned is not None:
-            # the last context went elsewhere (or was cancelled): start from a copy of the pinned one
-            kv = Rows.fork(pinned, 1, max(self.HEADROOM, want - len(pinned.ids) + 3 * self.HEADROOM)).kv
-            keep = min(from_pin, len(ids_t) - 1)
-        elif keep > 0 and prev is not None:
+        if keep > 0 and prev is not None:
             keep = min(keep, len(ids_t) - 1)  # always run >= 1 token to get its logits
             kv = prev.kv
             prev.kv = []
@@ -421,10 +406,7 @@ class Engine:
                 # what ran so far stays reusable (no logits: a request for exactly it reruns one token)
                 self._state = ContextState(ids_t[:pos], kv, np.empty(0, np.float32), self.fixed) if pos else None
                 raise Cancelled()
-            # a pinned context's last token runs alone, as it does whenever the context is asked
-            # for again after another one (the common prefix is kept): the same log-probs either way
-            end = len(ids_t) - 1 if pin and pos < len(ids_t) - 1 else len(ids_t)
-            step = ids_t[pos : min(pos + chunk, end)]
+            step = ids_t[pos : pos + chunk]
             x = np.array([step], dtype=np.int64)
             mask = np.ones((1, pos + len(step)), dtype=np.int64)
             logits = self._run(x, kv, mask)
@@ -432,9 +414,9 @@ class Engine:
         assert logits is not None
         state = ContextState(ids_t, kv, log_softmax(logits[:, -1, :])[0], self.fixed)
         self._state = state
-        return self._pin(state) if pin else state
+        return state
 
-    def _known_next(self, base: ContextState, ids_t: tuple[int, ...], pin: bool) -> ContextState:
+    def _known_next(self, base: ContextState, ids_t: tuple[int, ...]) -> ContextState:
         """The state one token after ``base`` when ``first_step`` already decoded that token
         there: no model call. The person mostly takes a word the board showed, and a shown
         one-token word was decoded after its context (dev 1-20 jsonl: 97 prefills, most of
@@ -443,25 +425,15 @@ class Engine:
         way; measured neutral on `aac bench ks` (models/README.md, session 8)."""
         lps, entry = base.first[ids_t[-1]]
         n = len(base.ids)
-        if base is self._state:
-            kv = base.kv
-            base.kv = []  # reused in place, as prefill does
-        else:
-            kv = Rows.fork(base, 1, 4 * self.HEADROOM).kv  # the pinned state keeps its buffers
+        kv = base.kv
+        base.kv = []  # reused in place, as prefill does
         rows = Rows(kv, np.array([n]), self.fixed)
         rows.ensure_room(1, 4 * self.HEADROOM)
         for a, e in zip(rows.kv, entry):
             a[0, :, n] = e
         state = ContextState(ids_t, rows.kv, lps.copy(), self.fixed)
         self._state = state
-        return self._pin(state) if pin else state
-
-    def _pin(self, state: ContextState) -> ContextState:
-        """A copy of ``state`` in its own buffers, kept as the pinned context (the one before it
-        is dropped). The copy shares ``state``'s first-token memory, which holds copies only."""
-        kv = Rows.fork(state, 1).kv
-        self._pinned = ContextState(state.ids, kv, state.logprobs, state.fixed, state.first)
-        return self._pinned
+        return state
 
     # --- batched decode -------------------------------------------------------------------
     #: First tokens remembered per context (Engine.first_step): ~220 KB each (49k float32

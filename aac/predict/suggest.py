@@ -399,9 +399,7 @@ class Predictor:
                 on_words(replace(done, endings=[], previews={}, chunks=[]))
             return done
         text, kind = self._model_context(context)
-        # every message starts at the empty context: its state (and the word starts decoded
-        # after it) is kept apart from the last one's, so a new message does not decode them again
-        state = self.engine.prefill(self.engine.encode_prompt(text), cancel=cancel, pin=not context.strip())
+        state = self.engine.prefill(self.engine.encode_prompt(text), cancel=cancel)
         sentence_start = at_sentence_start(context)
         found = self._search_words(state, prefix, kind, cancel)
         ranked = self._rank_words(found, sentence_start, prefix, kind)
