@@ -81,28 +81,3 @@ def test_predictions_are_the_same_with_and_without_reuse(model_dir: Path, monkey
     monkeypatch.setattr(Engine, "first_step", lambda self, state, rows, toks: self.step(rows, toks))
     again = suggestion_outputs(model_dir, requests)
     assert reused == again
-
-
-def test_the_context_after_a_decoded_word_start_costs_no_model_call(engine: Engine) -> None:
-    """The person takes a shown one-token word: the beam already decoded it after the context,
-    so the next context is that row (its KV entry and log-probs), without a model call, and
-    decodes on exactly like the row itself."""
-    ctx = engine.encode("My back hurts, can you move the pillow?\nI would like")
-    toks = _first_tokens(engine, "a some to coffee")
-    state = engine.prefill(ctx)
-    rows = Rows.fork(state, len(toks))
-    lps = engine.first_step(state, rows, toks)
-    calls = engine.calls
-    nxt = engine.prefill(ctx + [int(toks[1])])
-    assert engine.calls == calls
-    assert nxt.ids == tuple(ctx) + (int(toks[1]),)
-    assert np.array_equal(nxt.logprobs, lps[1])
-    # decoding after it equals decoding on from the beam's own row
-    probe = _first_tokens(engine, "cup cup")
-    row = rows.select([1, 1])
-    assert np.array_equal(engine.step(Rows.fork(nxt, 2), probe), engine.step(row, probe))
-    # a token the beam did not decode there is prefilled as before
-    engine.prefill(ctx)
-    calls = engine.calls
-    engine.prefill(ctx + _first_tokens(engine, "xylophone").tolist()[:1])
-    assert engine.calls == calls + 1

@@ -142,15 +142,6 @@ class ContextState:
     first: "OrderedDict[int, tuple[np.ndarray, np.ndarray]]" = field(default_factory=OrderedDict)
 
 
-def _common(a: tuple[int, ...], b: tuple[int, ...]) -> int:
-    """Length of the common prefix of two token sequences."""
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
 class Rows:
     """A batch of candidate rows continuing a context, each with its own length (right padded).
 
@@ -374,8 +365,7 @@ class Engine:
         The last context's buffers are reused in place (the new tokens overwrite whatever
         followed the common prefix), so the previous ContextState is spent: its ``kv`` is
         emptied to make any stale use fail loudly. Cancellation is checked between chunks of
-        ``chunk`` tokens so a stale long prefill stops. One token after the last context, a
-        token ``first_step`` decoded there costs no model call (``_known_next``).
+        ``chunk`` tokens so a stale long prefill stops.
         """
         if not ids:
             raise ValueError("prefill needs at least one token")
@@ -385,12 +375,14 @@ class Engine:
         prev = self._state
         if prev is not None and prev.ids == ids_t and prev.logprobs.size:
             return prev
-        if prev is not None and prev.kv and ids_t[:-1] == prev.ids and ids_t[-1] in prev.first:
-            return self._known_next(prev, ids_t)
-        keep = _common(prev.ids, ids_t) if prev is not None and prev.kv else 0
+        keep = 0
+        if prev is not None and prev.kv:
+            n = min(len(prev.ids), len(ids_t))
+            while keep < n and prev.ids[keep] == ids_t[keep]:
+                keep += 1
+            keep = min(keep, len(ids_t) - 1)  # always run >= 1 token to get its logits
         want = len(ids_t) + self.HEADROOM
         if keep > 0 and prev is not None:
-            keep = min(keep, len(ids_t) - 1)  # always run >= 1 token to get its logits
             kv = prev.kv
             prev.kv = []
             grown = Rows(kv, np.array([keep]), self.fixed)
@@ -413,25 +405,6 @@ class Engine:
             pos += len(step)
         assert logits is not None
         state = ContextState(ids_t, kv, log_softmax(logits[:, -1, :])[0], self.fixed)
-        self._state = state
-        return state
-
-    def _known_next(self, base: ContextState, ids_t: tuple[int, ...]) -> ContextState:
-        """The state one token after ``base`` when ``first_step`` already decoded that token
-        there: no model call. The person mostly takes a word the board showed, and a shown
-        one-token word was decoded after its context (dev 1-20 jsonl: 97 prefills, most of
-        them one such token). The log-probs are those of a batch of 2+ rows, not of that token
-        run alone (see ``first_step``: up to 0.5 nats apart), so near ties can fall the other
-        way; measured neutral on `aac bench ks` (models/README.md, session 8)."""
-        lps, entry = base.first[ids_t[-1]]
-        n = len(base.ids)
-        kv = base.kv
-        base.kv = []  # reused in place, as prefill does
-        rows = Rows(kv, np.array([n]), self.fixed)
-        rows.ensure_room(1, 4 * self.HEADROOM)
-        for a, e in zip(rows.kv, entry):
-            a[0, :, n] = e
-        state = ContextState(ids_t, rows.kv, lps.copy(), self.fixed)
         self._state = state
         return state
 
