@@ -16,8 +16,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from aac import paths
-from aac.layouts.loader import LayoutError, load_layout_or_default, parse_layout_text
+from aac.layouts.loader import LayoutError, last_good_dir, load_layout_or_default, parse_layout_text
 from aac.layouts.obf import import_board
 from aac.store.profile import Profile
 from aac.text_safety import clean_for_screen, screen_text_problem
@@ -105,11 +104,12 @@ def test_obf_import_cleans_labels_and_says_so(tmp_path, label):
 
 def test_layout_with_nul_label_is_not_kept_as_last_good(tmp_path, monkeypatch):
     monkeypatch.setenv("AAC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AAC_DATA_DIR", str(tmp_path / "data"))
     bad = tmp_path / "mine.toml"
     bad.write_text(LAYOUT.replace("LABEL", '"a\\u0000b"'), encoding="utf-8")
     _layout, problems = load_layout_or_default(str(bad))
     assert problems and "U+0000" in " ".join(str(p) for p in problems)
-    good = paths.cache_dir() / "layouts-last-good"
+    good = last_good_dir()
     assert not good.exists() or not list(good.glob("*")), "a broken layout was kept as the last good copy"
 
 

@@ -296,16 +296,24 @@ def test_windows_line_endings_and_notepad_utf16(tmp_path):
     assert load_layout(utf16) == load_layout("ru-default")
 
 
-def test_last_version_that_worked_survives_a_bad_edit(tmp_path, monkeypatch):
+def _my_board_v1(tmp_path, monkeypatch):
+    """The caregiver's own board "mine" (v1) in the person's layouts folder; its path."""
     monkeypatch.setenv("AAC_CACHE_DIR", str(tmp_path / "cache"))
     user_dir = tmp_path / "data" / "layouts"
     user_dir.mkdir(parents=True)
     mine = user_dir / "mine.toml"
     mine.write_text(mini().replace('"Mini"', '"My board v1"'), encoding="utf-8")
+    return mine
+
+
+def test_last_version_that_worked_survives_a_bad_edit(tmp_path, monkeypatch):
+    mine = _my_board_v1(tmp_path, monkeypatch)
     layout, problems = load_layout_or_default("mine")
     assert layout.name == "My board v1" and problems == []
-    copies = list((tmp_path / "cache" / "layouts-last-good").glob("mine-*.toml"))
+    # kept with the person's data (a test's data folder is temporary), never in the shared cache
+    copies = list((tmp_path / "data" / "layouts-last-good").glob("mine-*.toml"))
     assert len(copies) == 1 and (copies[0].stat().st_mode & 0o777) == 0o600
+    assert not (tmp_path / "cache" / "layouts-last-good").exists()
 
     mine.write_text(mini().replace('"Mini"', '"My board v2"').replace('kind = "message"', 'kind = "mesage"'), encoding="utf-8")
     layout, problems = load_layout_or_default("mine")  # e.g. the board restarted after a bad edit
@@ -319,3 +327,17 @@ def test_last_version_that_worked_survives_a_bad_edit(tmp_path, monkeypatch):
     # a different layout with problems and no saved copy still gets the shipped default
     layout, _ = load_layout_or_default(BROKEN / "overlap.toml")
     assert layout.name == load_layout("default").name
+
+
+def test_a_copy_kept_in_the_old_cache_folder_is_still_used(tmp_path, monkeypatch):
+    # boards saved before the copies moved to the data folder still rescue the person
+    mine = _my_board_v1(tmp_path, monkeypatch)
+    load_layout_or_default("mine")
+    copy = next((tmp_path / "data" / "layouts-last-good").glob("mine-*.toml"))
+    old = tmp_path / "cache" / "layouts-last-good"
+    old.mkdir(parents=True)
+    copy.rename(old / copy.name)
+    mine.write_text("not toml [", encoding="utf-8")
+    layout, problems = load_layout_or_default("mine")
+    assert layout.name == "My board v1"
+    assert problems[-1].message.startswith("showing the last version that worked (saved ")

@@ -254,16 +254,30 @@ def _safe_str(name: object) -> str:
 
 
 def last_good_dir() -> Path:
-    """Copies of layouts as they were when they last loaded cleanly (private: phrases are personal)."""
+    """Copies of layouts as they were when they last loaded cleanly (private: phrases are personal).
+
+    In the data folder, next to the person's own layouts, not in the cache: they are the
+    caregiver's work, not something the app can rebuild, and a test run's data folder is
+    temporary, so tests no longer leave copies in the shared cache (412 had piled up there).
+    """
+    return paths.data_dir() / "layouts-last-good"
+
+
+def _old_last_good_dir() -> Path:
+    """Where the copies were kept before (the cache folder); still read, never written."""
     return paths.cache_dir() / "layouts-last-good"
 
 
-def _good_copy_path(name: PathOrName) -> Path:
+def _good_copy_name(name: PathOrName) -> str:
     text = _safe_str(name)
     looks_like_path = isinstance(name, os.PathLike) or "/" in text or os.sep in text or text.endswith(".toml")
     key = os.path.abspath(os.path.expanduser(text)) if looks_like_path else text
     stem = re.sub(r"[^\w-]", "_", Path(text).stem)[:40] or "layout"
-    return last_good_dir() / f"{stem}-{hashlib.sha1(key.encode('utf-8', 'replace')).hexdigest()[:10]}.toml"
+    return f"{stem}-{hashlib.sha1(key.encode('utf-8', 'replace')).hexdigest()[:10]}.toml"
+
+
+def _good_copy_path(name: PathOrName) -> Path:
+    return last_good_dir() / _good_copy_name(name)
 
 
 def _remember_good(name: PathOrName, layout: Layout) -> None:
@@ -284,6 +298,8 @@ def _remember_good(name: PathOrName, layout: Layout) -> None:
 def _saved_good(name: PathOrName) -> tuple[Layout, str] | None:
     try:
         copy = _good_copy_path(name)
+        if not copy.is_file():
+            copy = _old_last_good_dir() / _good_copy_name(name)
         if not copy.is_file():
             return None
         try:  # pictures are found next to the original file, not next to the copy
