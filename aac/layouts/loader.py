@@ -269,15 +269,13 @@ def _old_last_good_dir() -> Path:
 
 
 def _good_copy_name(name: PathOrName) -> str:
+    """A layout's copy's file name: its stem plus a hash of its full path (or name), so two
+    files named alike keep separate copies."""
     text = _safe_str(name)
     looks_like_path = isinstance(name, os.PathLike) or "/" in text or os.sep in text or text.endswith(".toml")
     key = os.path.abspath(os.path.expanduser(text)) if looks_like_path else text
     stem = re.sub(r"[^\w-]", "_", Path(text).stem)[:40] or "layout"
     return f"{stem}-{hashlib.sha1(key.encode('utf-8', 'replace')).hexdigest()[:10]}.toml"
-
-
-def _good_copy_path(name: PathOrName) -> Path:
-    return last_good_dir() / _good_copy_name(name)
 
 
 def _remember_good(name: PathOrName, layout: Layout) -> None:
@@ -288,19 +286,18 @@ def _remember_good(name: PathOrName, layout: Layout) -> None:
         if Path(layout.source).resolve().parent == paths.LAYOUTS_DIR.resolve():
             return  # shipped layouts come with the app (and are tested); only caregivers' files are kept
         data = Path(layout.source).read_bytes()
-        dest = _good_copy_path(name)
+        dest = last_good_dir() / _good_copy_name(name)
         if not dest.exists() or dest.read_bytes() != data:
             atomic_write_bytes(dest, data)
-    except Exception as exc:  # noqa: BLE001 - the cache is a convenience; a full disk must not stop the board
+    except Exception as exc:  # noqa: BLE001 - the copy is a convenience; a full disk must not stop the board
         log.warning("could not keep a copy of layout %s: %s", _safe_str(name), exc)
 
 
 def _saved_good(name: PathOrName) -> tuple[Layout, str] | None:
     try:
-        copy = _good_copy_path(name)
-        if not copy.is_file():
-            copy = _old_last_good_dir() / _good_copy_name(name)
-        if not copy.is_file():
+        file = _good_copy_name(name)
+        copy = next((d / file for d in (last_good_dir(), _old_last_good_dir()) if (d / file).is_file()), None)
+        if copy is None:
             return None
         try:  # pictures are found next to the original file, not next to the copy
             original = resolve_layout(name)
