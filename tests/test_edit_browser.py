@@ -60,8 +60,9 @@ def picture_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
-    shots = Path(os.environ["AAC_SCREENSHOT_DIR"]) if os.environ.get("AAC_SCREENSHOT_DIR") else tmp_path
+def open_own_copy(editor, browser, name: str = "anna"):
+    """The editor in a 1280x800 window, the shipped default copied as the caregiver's ``name``;
+    returns the page and the list the page's script errors are collected in."""
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -69,12 +70,19 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(editor.url)
     page.wait_for_selector("#grid .tile")
-
-    # 1. copy the shipped default layout as "anna"
     page.click("#copyBtn")
-    page.fill("#nameInput", "anna")
+    page.fill("#nameInput", name)
     page.click("#nameOk")
     expect(page.locator("#status")).to_contain_text("You can edit it now", timeout=20000)
+    return page, errors
+
+
+def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
+    shots = Path(os.environ["AAC_SCREENSHOT_DIR"]) if os.environ.get("AAC_SCREENSHOT_DIR") else tmp_path
+    from playwright.sync_api import expect
+
+    # 1. copy the shipped default layout as "anna"
+    page, errors = open_own_copy(editor, browser)
     assert page.input_value("#layoutSelect") == "anna"
 
     # 2. rename the "Yes" tile and give it a picture (through the file chooser)
@@ -249,3 +257,39 @@ def test_recorded_message_attached_to_a_phrase_tile_by_clicks(editor, browser, t
     layout = load_layout(user_layouts_dir() / "anna.toml")
     got = {t.label: t.recording for t in layout.home.tiles if t.kind == "phrase" and t.recording}
     assert got == {"Yes": "yes", "No": "hello-it-is-so-good-to-see-you"}
+
+
+def test_a_layout_broken_in_a_text_editor_is_mended_by_clicks(editor, browser, tmp_path):
+    """The board fell back to the last version that worked after a typo made in a text editor;
+    the caregiver opens the layout here, sees what is wrong, and one Save puts the working
+    version back (the broken file is kept next to it)."""
+    shots = Path(os.environ["AAC_SCREENSHOT_DIR"]) if os.environ.get("AAC_SCREENSHOT_DIR") else tmp_path
+    from playwright.sync_api import expect
+
+    from aac.layouts.loader import load_layout_or_default, user_layouts_dir
+
+    page, errors = open_own_copy(editor, browser)
+    expect(page.locator("#recovered")).to_be_hidden()
+    path = user_layouts_dir() / "anna.toml"
+    broken = path.read_text().replace('kind = "message"', 'kind = "mesage"', 1)
+    path.write_text(broken)
+    layout, problems = load_layout_or_default("anna")  # what the board shows now
+    assert "showing the last version that worked" in str(problems[-1])
+
+    page.reload()
+    page.wait_for_selector("#grid .tile")
+    page.select_option("#layoutSelect", "anna")
+    alert = page.locator("#recovered")
+    expect(alert).to_be_visible(timeout=20000)
+    expect(alert).to_contain_text("last version that worked")
+    expect(alert).to_contain_text('unknown tile kind "mesage" (did you mean "message"?')
+    expect(alert).to_contain_text("anna.toml.broken")
+    expect(page.locator("#saveBtn")).to_have_text("Save")  # offered before any change
+    page.screenshot(path=str(shots / "editor-broken-layout-1280x800.png"), full_page=True)
+    page.click("#saveBtn")
+    expect(page.locator("#status")).to_contain_text("saved anna.toml", timeout=20000)
+    expect(alert).to_be_hidden()
+    assert not errors
+    assert (user_layouts_dir() / "anna.toml.broken").read_text() == broken
+    layout, problems = load_layout_or_default("anna")
+    assert not problems and layout.source == path

@@ -217,6 +217,58 @@ def test_save_edits_the_file_in_place_keeps_a_backup_and_detects_a_second_editor
     assert path.read_text() == after
 
 
+def test_a_broken_layout_opens_as_the_last_version_that_worked_and_saving_mends_it(editor):
+    """A typo made in a text editor: the board shows the last version that worked, and the
+    caregiver mends the file here instead of being told to fix it by hand first."""
+    from aac.layouts.loader import last_working_version, load_layout, load_layout_or_default, user_layouts_dir
+
+    own_copy(editor)  # a copy made here is a version that worked
+    path = user_layouts_dir() / "mine.toml"
+    assert last_working_version("mine") is not None and not load_layout_or_default("mine")[1]
+    good = path.read_text()
+    broken = good.replace('kind = "message"', 'kind = "mesage"', 1).encode()
+    path.write_bytes(broken)
+    status, res = call(editor, "/api/layout?name=mine")
+    assert status == 200, res
+    rec = res["recovered"]
+    assert rec["backup"] == "mine.toml.broken" and rec["saved"]
+    assert any(p.startswith("line ") and '"mesage"' in p and 'did you mean "message"' in p for p in rec["problems"])
+    assert any(t["kind"] == "message" for t in res["data"]["pages"][0]["tiles"])  # the version that worked
+    yes = next(t for t in res["data"]["pages"][0]["tiles"] if t.get("label") == "Yes")
+    yes["label"] = "Yes please"
+    status, saved = call(editor, "/api/save", {"name": "mine", "data": res["data"], "hash": res["hash"]})
+    assert status == 200, saved
+    assert "mine.toml.broken" in saved["message"]
+    layout = load_layout(path)  # passes the check again
+    assert any(t.label == "Yes please" for t in layout.home.tiles)
+    assert path.read_text().count("\n# ") == good.count("\n# ")  # the caregiver's comments kept
+    assert (user_layouts_dir() / "mine.toml.broken").read_bytes() == broken  # nothing lost
+    assert "recovered" not in call(editor, "/api/layout?name=mine")[1]
+    # a later save keeps the broken file: .bak is the previous good version
+    again = call(editor, "/api/layout?name=mine")[1]
+    again["data"]["pages"][0]["tiles"][0]["label"] = "Hello"
+    assert call(editor, "/api/save", {"name": "mine", "data": again["data"], "hash": again["hash"]})[0] == 200
+    assert (user_layouts_dir() / "mine.toml.broken").read_bytes() == broken
+
+
+def test_a_broken_layout_without_a_working_version_says_every_problem(editor):
+    from aac import paths
+    from aac.layouts.loader import last_working_version, user_layouts_dir
+
+    # written in a text editor, never loaded by the board nor saved by the editor: nothing to fall back on
+    path = user_layouts_dir() / "other.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    before = (paths.LAYOUTS_DIR / "default.toml").read_text().replace('kind = "message"', 'kind = "mesage"', 1)
+    before = before.replace("rows = ", "rows = 'x' #", 1)
+    path.write_text(before)
+    assert last_working_version("other") is None
+    status, res = call(editor, "/api/layout?name=other")
+    assert status == 422
+    assert "no version that worked" in res["error"] and "aac layout check other" in res["error"]
+    assert '"mesage"' in res["error"] and "rows" in res["error"]
+    assert path.read_text() == before
+
+
 def test_settings_are_validated_and_saved(editor):
     status, res = call(editor, "/api/settings", {"settings": {"dwell_ms": 1200, "text_logging": True}})
     assert status == 200 and res["settings"]["dwell_ms"] == 1200

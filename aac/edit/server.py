@@ -35,6 +35,9 @@ from starlette.staticfiles import StaticFiles
 
 from aac.fileio import atomic_write_bytes
 from aac.layouts.loader import (
+    WorkingVersion,
+    keep_working_version,
+    last_working_version,
     list_layouts,
     load_layout,
     parse_layout_text,
@@ -47,7 +50,7 @@ from aac.layouts.media import (
     normalise_picture,
     picture_name,
 )
-from aac.layouts.model import LayoutError, LayoutProblem
+from aac.layouts.model import TILE_KEY, LayoutError, LayoutProblem
 
 from .toml_edit import apply_edits, editor_data, file_hash, plain_toml, same_layout
 
@@ -60,7 +63,9 @@ EDITOR_SETTINGS = ("dwell_ms", "lock_on_ms", "voice", "theme", "language", "text
 MAX_RECORDING_UPLOAD = 30_000_000
 MAX_JSON_BYTES = 2_000_000
 LAYOUT_NAME = re.compile(r"^[\w-]{1,60}$")
-_PROBLEM_KEY = re.compile(r"^page\[(?P<page>[^\]]+)\](?:\.tile\[(?P<tile>\d+)\])?(?:\.(?P<field>[\w.]+))?$")
+#: A broken layout file replaced by a save from the editor is kept under its name + this (not
+#: ``.toml``, so it is never listed as a layout; not ``.bak``, which every save overwrites).
+BROKEN_SUFFIX = ".broken"
 
 
 class EditorError(Exception):
@@ -76,7 +81,7 @@ def problem_json(problem: LayoutProblem, data: dict[str, Any] | None) -> dict[st
     """A checker problem with the page / tile / field it concerns, so the editor can show it there."""
     out: dict[str, Any] = {"text": f"{problem.message}" + (f" ({problem.suggestion})" if problem.suggestion else ""),
                            "key": problem.key}
-    m = _PROBLEM_KEY.match(problem.key or "")
+    m = TILE_KEY.match(problem.key or "")
     if m and data is not None:
         names = [p.get("name") for p in data.get("pages", [])]
         page = m.group("page")
@@ -91,6 +96,17 @@ def problem_json(problem: LayoutProblem, data: dict[str, Any] | None) -> dict[st
     elif problem.key and problem.key.startswith("layout."):
         out["field"] = problem.key
     return out
+
+
+def _short(problem: LayoutProblem) -> str:
+    """A problem as the editor says it: the line and what is wrong (the file is the one open)."""
+    return problem.plain(with_file=False)
+
+
+def _working_version(path: Path) -> WorkingVersion | None:
+    """The last version of the caregiver's layout file that worked (the board keeps it per name
+    when the profile names the layout, per path when ``aac run --layout`` was given a file)."""
+    return last_working_version(path.stem, source=path) or last_working_version(path, source=path)
 
 
 class EditorApp:
@@ -187,16 +203,27 @@ class EditorApp:
                              "languages": available_languages()})
 
     async def get_layout(self, request: Request) -> Response:
+        """The layout for the editor. A caregiver's file that no longer passes the check (a text
+        editor left a typo) opens as the last version that worked, with the file's problems, so
+        it can be mended here: saving writes that version (with the edits) over the broken file,
+        which is kept next to it (``.broken``)."""
         path = self.layout_path(request.query_params.get("name"))
         data = path.read_bytes()
+        editable = path.parent.resolve() == user_layouts_dir().resolve()
+        out: dict[str, Any] = {"name": path.stem, "hash": file_hash(data), "editable": editable, "file": str(path)}
         try:
             layout = load_layout(path)
         except LayoutError as exc:
-            raise EditorError("this layout does not pass the check; fix it first: " + "; ".join(str(p) for p in exc.problems[:3]),
-                              422) from None
-        editable = path.parent.resolve() == user_layouts_dir().resolve()
-        return JSONResponse({"name": path.stem, "hash": file_hash(data), "editable": editable,
-                             "data": editor_data(layout), "file": str(path)})
+            working = _working_version(path) if editable else None
+            if working is None:
+                raise EditorError(f"{path.name} does not pass the check and no version that worked is kept, so it "
+                                  "cannot be opened here; fix it in a text editor (`aac layout check "
+                                  f"{path.stem}` lists every problem): " + "; ".join(_short(p) for p in exc.problems[:5]),
+                                  422) from None
+            out["recovered"] = {"saved": working.saved, "problems": [_short(p) for p in exc.problems],
+                                "backup": path.name + BROKEN_SUFFIX}
+            layout = working.layout
+        return JSONResponse({**out, "data": editor_data(layout)})
 
     def _check_data(self, path: Path, data: Any) -> tuple[Any, list[dict[str, Any]]]:
         if not isinstance(data, dict) or not isinstance(data.get("pages"), list):
@@ -252,8 +279,16 @@ class EditorApp:
             if problems:
                 return JSONResponse({"ok": False, "problems": problems,
                                      "error": "not saved: the layout checker found problems (shown next to the fields)"}, 422)
-            original = load_layout(path)
-            text = apply_edits(current.decode("utf-8"), data, original)
+            try:
+                original, base = load_layout(path), current.decode("utf-8")
+                broken = False
+            except LayoutError:  # opened as the last version that worked (get_layout)
+                working = _working_version(path)
+                if working is None:
+                    raise EditorError(f"not saved: {path.name} does not pass the check and no version that worked "
+                                      "is kept; fix it in a text editor", 409) from None
+                original, base, broken = working.layout, working.text, True
+            text = apply_edits(base, data, original)
             try:
                 saved = parse_layout_text(text, path.name, source=path)
             except LayoutError as exc:
@@ -262,12 +297,16 @@ class EditorApp:
             if not same_layout(saved, wanted):
                 raise EditorError("not saved: the file could not be edited in place without changing something "
                                   "else; please report this layout file", 500)
-            backup = path.with_name(path.name + ".bak")
+            # the broken file gets its own name: the next save's .bak would overwrite it
+            backup = path.with_name(path.name + (BROKEN_SUFFIX if broken else ".bak"))
             atomic_write_bytes(backup, current)
             new = text.encode("utf-8")
             atomic_write_bytes(path, new)
-        return JSONResponse({"ok": True, "hash": file_hash(new), "data": editor_data(load_layout(path)),
-                             "message": f"saved {path.name} (previous version kept as {backup.name})"})
+        what = "the file that did not pass the check" if broken else "previous version"
+        layout = load_layout(path)
+        keep_working_version(path.stem, layout)  # what the board and this editor fall back on after a bad edit
+        return JSONResponse({"ok": True, "hash": file_hash(new), "data": editor_data(layout),
+                             "message": f"saved {path.name} ({what} kept as {backup.name})"})
 
     async def copy(self, request: Request) -> Response:
         from aac.layouts.cli import copy_media, existing_layouts, renamed_copy
@@ -284,6 +323,10 @@ class EditorApp:
                               "Choose another name.", 409)
         atomic_write_bytes(out, renamed_copy(source.read_text(encoding="utf-8"), name).encode("utf-8"))
         copy_media(source, out)
+        try:
+            keep_working_version(name, load_layout(out))  # the version to fall back on after a bad edit
+        except LayoutError:
+            pass  # a copy of a broken layout opens as such
         return JSONResponse({"ok": True, "name": name, "message": f"copied {source.stem} to your layout {name!r}"})
 
     async def read_upload(self, request: Request, limit: int) -> tuple[bytes, str, dict[str, str]]:

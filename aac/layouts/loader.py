@@ -17,6 +17,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,11 @@ def load_layout(path_or_name: PathOrName) -> Layout:
 
 def parse_layout_bytes(data: bytes, file: str = "<layout>", source: Path | None = None) -> Layout:
     """Check raw file bytes (UTF-8 TOML)."""
+    return parse_layout_text(layout_text(data, file), file, source=source)
+
+
+def layout_text(data: bytes, file: str = "<layout>") -> str:
+    """A layout file's bytes as text: UTF-8, or UTF-16 with its byte-order mark; LayoutError if neither."""
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             text = data.decode("utf-16")  # Windows Notepad's "Unicode": has a BOM, so unambiguous
@@ -175,8 +181,7 @@ def parse_layout_bytes(data: bytes, file: str = "<layout>", source: Path | None 
         line = data[: exc.start].count(b"\n") + 1
         raise LayoutError([LayoutProblem(file, line, "", "the file is not UTF-8 text",
                                          "save it as UTF-8: in most editors Save As, then Encoding: UTF-8")]) from None
-    text = text.removeprefix("\ufeff")
-    return parse_layout_text(text, file, source=source)
+    return text.removeprefix("\ufeff")
 
 
 def parse_layout_text(text: str, file: str = "<layout>", source: Path | None = None) -> Layout:
@@ -225,16 +230,15 @@ def load_layout_or_default(
     except Exception as exc:  # noqa: BLE001 - never crash the board
         problems = [LayoutProblem(_safe_str(name), None, "", f"could not load: {type(exc).__name__}: {exc}", "")]
     else:
-        _remember_good(name, layout)
+        keep_working_version(name, layout)
         return layout, []
     if last_good is not None:
         return last_good, problems
-    saved = _saved_good(name)
+    saved = last_working_version(name)
     if saved is not None:
-        layout, when = saved
-        problems.append(LayoutProblem(_safe_str(name), None, "", f"showing the last version that worked (saved {when})",
+        problems.append(LayoutProblem(_safe_str(name), None, "", f"showing the last version that worked (saved {saved.saved})",
                                       "fix the problems above; the board uses the file again once it checks ok"))
-        return layout, problems
+        return saved.layout, problems
     if fallback is None:
         fallback = "ru-default" if (language == "ru" or _safe_str(name).startswith("ru-")) else "default"
     for candidate in (fallback, "default"):
@@ -278,8 +282,9 @@ def _good_copy_name(name: PathOrName) -> str:
     return f"{stem}-{hashlib.sha1(key.encode('utf-8', 'replace')).hexdigest()[:10]}.toml"
 
 
-def _remember_good(name: PathOrName, layout: Layout) -> None:
-    """Keep a copy of a layout that loaded cleanly (best effort: never fails the load)."""
+def keep_working_version(name: PathOrName, layout: Layout) -> None:
+    """Keep a copy of a layout that loaded cleanly (best effort: never fails the load); the
+    board keeps one each time it loads the file, the caregiver editor each time it saves it."""
     if layout.source is None:
         return
     try:
@@ -293,19 +298,36 @@ def _remember_good(name: PathOrName, layout: Layout) -> None:
         log.warning("could not keep a copy of layout %s: %s", _safe_str(name), exc)
 
 
-def _saved_good(name: PathOrName) -> tuple[Layout, str] | None:
+@dataclass(frozen=True)
+class WorkingVersion:
+    """The copy of a layout kept the last time it loaded cleanly (see ``last_good_dir``)."""
+
+    layout: Layout
+    text: str  # the file as it was then: the caregiver editor edits this text when the file is broken
+    saved: str  # when it was kept, "YYYY-MM-DD HH:MM" (local time), for the caregiver
+
+
+def last_working_version(name: PathOrName, source: Path | None = None) -> WorkingVersion | None:
+    """The last version of a caregiver's layout that worked, or None (never kept, or damaged).
+
+    ``name`` as the board was given it (a layout name or a path: the copy is kept per name).
+    ``source``: the layout file it stands for (pictures are found next to it), default: the
+    file ``name`` resolves to.
+    """
     try:
         file = _good_copy_name(name)
         copy = next((d / file for d in (last_good_dir(), _old_last_good_dir()) if (d / file).is_file()), None)
         if copy is None:
             return None
-        try:  # pictures are found next to the original file, not next to the copy
-            original = resolve_layout(name)
-        except LayoutError:
-            original = copy
-        layout = parse_layout_bytes(copy.read_bytes(), f"{copy}", source=original)
+        if source is None:
+            try:  # pictures are found next to the original file, not next to the copy
+                source = resolve_layout(name)
+            except LayoutError:
+                source = copy
+        text = layout_text(copy.read_bytes(), f"{copy}")
+        layout = parse_layout_text(text, f"{copy}", source=source)
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(copy.stat().st_mtime))
-        return layout, when
+        return WorkingVersion(layout, text, when)
     except Exception as exc:  # noqa: BLE001 - a damaged copy is simply not used
         log.warning("saved copy of layout %s not usable: %s", _safe_str(name), exc)
         return None

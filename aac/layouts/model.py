@@ -8,7 +8,8 @@ the OBF importer can build and compare layouts without touching files. Validatio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+import re
+from pathlib import Path, PurePath
 
 from aac.kinds import ACTIONS as KIND_ACTIONS
 from aac.layouts.colour import contrast_ratio
@@ -174,6 +175,10 @@ class Layout:
         return sum(len(p.tiles) for p in self.pages)
 
 
+#: A checker key such as ``page[home].tile[3].label`` (the page, the tile's number, the field).
+TILE_KEY = re.compile(r"^page\[(?P<page>[^\]]+)\](?:\.tile\[(?P<tile>\d+)\])?(?:\.(?P<field>[\w.]+))?$")
+
+
 @dataclass(frozen=True)
 class LayoutProblem:
     """One thing wrong with a layout file, phrased for a caregiver.
@@ -187,6 +192,20 @@ class LayoutProblem:
     key: str
     message: str
     suggestion: str = ""
+
+    def plain(self, with_file: bool = True) -> str:
+        """For a caregiver reading the board or the editor: the file's name (not its folders),
+        the line, and the page and tile in words, e.g. ``mine.toml, line 23, page “home”,
+        tile 1, kind: unknown tile kind "mesage" (did you mean "message"? ...)``."""
+        key = self.key
+        m = TILE_KEY.match(key or "")
+        if m:
+            key = ", ".join(x for x in (f"page “{m.group('page')}”", f"tile {m.group('tile')}" if m.group("tile") else "",
+                                        m.group("field") or "") if x)
+        name = PurePath(self.file).name if with_file and self.file else ""
+        where = ", ".join(x for x in (name, f"line {self.line}" if self.line else "", key) if x)
+        text = self.message + (f" ({self.suggestion})" if self.suggestion else "")
+        return f"{where}: {text}" if where else text
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else f"{self.file}"

@@ -77,9 +77,25 @@ async function openLayout(name) {
   if (res._status !== 200) { status(res.error, true); return; }
   S.name = res.name; S.hash = res.hash; S.editable = res.editable; S.data = res.data;
   S.page = 0; S.sel = null; S.undo = []; S.redo = []; S.problems = []; S.savedData = JSON.stringify(S.data);
+  // a file that no longer passes the check opens as the last version that worked: not saved
+  // yet, so Save is offered even before any change (it puts that version back)
+  if (res.recovered) S.savedData = "";
+  showRecovered(res.recovered);
   $("layoutSelect").value = name;
   $("readonly").hidden = S.editable;
   renderAll(); scheduleCheck(0);
+}
+function showRecovered(rec) {
+  const box = $("recovered");
+  box.hidden = !rec; box.textContent = "";
+  if (!rec) return;
+  const head = document.createElement("p");
+  head.innerHTML = "<b>This layout file has problems, so the board and this editor show the last version that worked</b>";
+  head.appendChild(document.createTextNode(` (kept ${rec.saved}). Save puts that version back, with any changes you make here; ` +
+    `the file as it is now is kept as ${rec.backup}. The problems in the file:`));
+  const ul = document.createElement("ul");
+  for (const p of rec.problems.slice(0, 12)) { const li = document.createElement("li"); li.textContent = p; ul.appendChild(li); }
+  box.append(head, ul);
 }
 function fillSelect(sel, items) {
   sel.innerHTML = "";
@@ -476,6 +492,7 @@ async function save() {
     const res = await apiJson("/api/save", { json: { name: S.name, data: S.data, hash: S.hash } });
     if (res._status === 200) {
       S.hash = res.hash; S.data = res.data; S.savedData = JSON.stringify(S.data); S.problems = [];
+      showRecovered(null);
       status(res.message);
     } else {
       ok = false;
