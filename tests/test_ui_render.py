@@ -147,6 +147,31 @@ def test_broken_layout_falls_back_and_shows_the_problems(tmp_path):
         board.close()
 
 
+def test_several_layout_problems_are_counted_first_and_the_line_is_cut_with_an_ellipsis(tmp_path):
+    """The caregiver reads how many problems there are before the line can be cut, the file by
+    its name (not its folders) and the place in words; a line too long for the bar ends in "…"."""
+    pygame.display.init()
+    pygame.font.init()
+    bad = tmp_path / "bad.toml"
+    tile = "[[page.tile]]\nkind = \"{}\"\nrow = 0\ncol = {}\n"
+    bad.write_text('[layout]\nname = "x"\n[[page]]\nname = "p"\nrows = 2\ncols = 2\n' + tile.format("nope", 0) + tile.format("nah", 1))
+    surface = pygame.Surface((800, 480))
+    board = BoardApp(Profile.open(tmp_path / "p"), surface, layout_name=str(bad), clock=lambda: 5.0, handle_events=False)
+    try:
+        first = board.frame_view(5.0).status[0]
+        assert first.startswith("2 layout file problems (the board editor lists them)"), first
+        assert 'First: bad.toml, line 8, page “p”, tile 1, kind: unknown tile kind "nope"' in first
+        assert str(tmp_path) not in first
+        r = board.renderer
+        cut = r._ellipsize(first, 14, 300)
+        assert cut.endswith("…") and len(cut) < len(first) and r.regular.size(cut, 14)[0] <= 300
+        assert first.startswith(cut[:-1].rstrip())
+        assert r._ellipsize("Paused", 14, 300) == "Paused"
+        board.step(5.0)  # drawn without error at the small size
+    finally:
+        board.close()
+
+
 def test_model_missing_message_and_keyboard_still_enabled(app):
     app.step(100.0)
     status = app.status_lines(100.0)

@@ -54,6 +54,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[k]
 
 
+def plain_problems(problems: Sequence[Any]) -> list[str]:
+    """Layout problems as the status line says them: the file's name, line, page and tile in
+    words (``LayoutProblem.plain``), not a compiler-style path the message bar would cut off."""
+    return [p.plain() if hasattr(p, "plain") else str(p) for p in problems]
+
+
 class BoardApp:
     """The dwell board: one ``step()`` per frame. ``aac run`` passes the real parts from
     :func:`make_parts`; ``aac simulate`` the same parts with a simulated clock and eye tracker.
@@ -87,7 +93,7 @@ class BoardApp:
         scanning = self.source_name.split(":", 1)[0] == "scan"
         self.controller = BoardController(
             layout, BoardOptions.from_settings(settings), surface.get_size(), now=clock(),
-            problems=[str(p) for p in problems], draft=self._load_draft(),
+            problems=plain_problems(problems), draft=self._load_draft(),
             history=self.history_file.load(bool(settings.text_logging)),
             speech_policy=SpeechPolicy.from_settings(settings),
             gaze_filter=gaze_filter if gaze_filter is not None else OneEuroFilter.for_source(self.source_name or "tobii"),
@@ -184,7 +190,7 @@ class BoardApp:
         if saved is not None and saved.layout is not None:
             self.controller.reload_layout(saved.layout)  # taken when no dwell is in progress
         elif saved is not None and saved.problems:
-            self.controller.show_layout(self.controller.layout, [str(p) for p in saved.problems], now)
+            self.controller.show_layout(self.controller.layout, plain_problems(saved.problems), now)
         self._freeze_when_ready()
         samples = self._poll_gaze()
         lost = bool(getattr(self.source, "lost", False))
@@ -310,7 +316,7 @@ class BoardApp:
         shows its problems; returns True when the new layout is in use. Pause holds."""
         layout, problems = load_layout_or_default(name, last_good=self.controller.layout)
         self.layout_watch = self._watch(layout)
-        return self.controller.show_layout(layout, [str(p) for p in problems], self.clock())
+        return self.controller.show_layout(layout, plain_problems(problems), self.clock())
 
     def calibrate(self) -> str:
         """The "calibrate" tile: the calibration screen in this window with the running source;

@@ -704,7 +704,9 @@ class BoardController:
             problem = self.layout_problems[0]
             file, sep, rest = problem.partition(":")
             short = PurePath(file).name + sep + rest if sep else problem  # the file's name, not its folders
-            lines.append(board_text(lang, "layout_banner", layout=self.layout.name, problem=short))
+            # with more than one, say so first: the line may be cut, and the editor lists them all
+            key = "layout_banner" if len(self.layout_problems) == 1 else "layout_banner_more"
+            lines.append(board_text(lang, key, layout=self.layout.name, problem=short, count=len(self.layout_problems)))
         if self.gaze_lost:
             lines.append(status_text(lang, "gaze_lost"))
         if self.board.unavailable:

@@ -268,6 +268,20 @@ class Renderer:
         if bar.w > 0:
             pygame.draw.rect(surf, colour, bar, border_radius=bar_h // 2)
 
+    def _ellipsize(self, line: str, size: int, room: int) -> str:
+        """``line`` cut to ``room`` px at ``size`` with "…" at the end (a status line too long
+        even at the smallest readable size used to run under the bar's edge mid-word)."""
+        if self.regular.size(line, size)[0] <= room:
+            return line
+        lo, hi = 0, len(line)
+        while lo < hi:  # the longest head that fits with the ellipsis
+            mid = (lo + hi + 1) // 2
+            if self.regular.size(line[:mid].rstrip() + "…", size)[0] <= room:
+                lo = mid
+            else:
+                hi = mid - 1
+        return line[:lo].rstrip() + "…"
+
     def _draw_message(self, surf: pygame.Surface, rect: pygame.Rect, view: FrameView) -> None:
         theme = view.theme
         fill = rgb(theme.colour_for("message"))
@@ -292,6 +306,7 @@ class Renderer:
                     break
                 shown.pop()
             size = max(min_size, size)
+            line = self._ellipsize(line, size, room)
             img = self.regular.render(line, size, rgb(theme.flash))
             surf.set_clip(rect.inflate(-8, -4))
             surf.blit(img, (rect.x + 12, rect.bottom - status_h - 4))
