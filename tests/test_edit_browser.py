@@ -2,8 +2,9 @@
 
 A caregiver's task from a fresh profile, by clicks and typing only: copy the default layout,
 rename a tile, give it a picture, add a phrases page with six phrases linked from home, set the
-dwell time to 1.2 s, choose the new board, save. Then the saved file passes `aac layout check`,
-the board loads it for the profile, and the board's renderer draws it (PNG saved and looked at).
+dwell time to 1.2 s and let it adapt down to 0.8 s, choose the new board, save. Then the saved
+file passes `aac layout check`, the board loads it for the profile, and the board's renderer
+draws it (PNG saved and looked at).
 
 Set AAC_SCREENSHOT_DIR to keep the editor and board screenshots (docs/screenshots/ was made so).
 """
@@ -116,6 +117,11 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
     # 4. settings: dwell time 1.2 s, and the person uses the new board
     page.fill("#sDwell", "1.2")
     page.press("#sDwell", "Tab")
+    assert page.is_disabled("#sAdaptMin")  # the bounds matter only with the adaptive dwell on
+    page.check("#sAdaptive")
+    expect(page.locator("#sAdaptMin")).to_be_enabled()
+    page.fill("#sAdaptMin", "0.8")
+    page.press("#sAdaptMin", "Tab")
     page.select_option("#sLayout", "anna")
     expect(page.locator("#problems")).to_have_text("", timeout=20000)
     page.wait_for_selector("#preview[src^='blob:']")
@@ -161,6 +167,7 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
     assert main(["layout", "check", "anna"]) == 0
     profile = resolve_profile("anna", create=False)
     assert profile.settings.dwell_ms == 1200 and profile.settings.layout == "anna"
+    assert profile.settings.adaptive_dwell and profile.settings.adaptive_dwell_min_ms == 800
     layout, problems = load_layout_or_default(profile.settings.layout)
     assert not problems and layout.source == user_layouts_dir() / "anna.toml"
     assert layout.name == "Anna's board"

@@ -277,6 +277,18 @@ def test_settings_are_validated_and_saved(editor):
     from aac.store.profile import resolve_profile
 
     assert resolve_profile("anna", create=False).settings.dwell_ms == 1200
+    # issue 15's caregiver settings: the adaptive dwell and its bounds, the ending gate
+    status, res = call(editor, "/api/settings", {"settings": {"adaptive_dwell": True, "adaptive_dwell_min_ms": 700,
+                                                              "adaptive_dwell_max_ms": 1300, "suggestion_gate": False}})
+    assert status == 200, res
+    settings = resolve_profile("anna", create=False).settings
+    assert settings.adaptive_dwell and (settings.adaptive_dwell_min_ms, settings.adaptive_dwell_max_ms) == (700, 1300)
+    assert settings.suggestion_gate is False
+    status, res = call(editor, "/api/settings", {"settings": {"adaptive_dwell_min_ms": 1500}})
+    assert status == 422 and "must not be longer than the longest (1.3 s)" in res["errors"]["adaptive_dwell_min_ms"]
+    status, res = call(editor, "/api/settings", {"settings": {"adaptive_dwell_min_ms": 50}})
+    assert status == 422 and "adaptive_dwell_min_ms" in res["errors"]
+    assert resolve_profile("anna", create=False).settings.adaptive_dwell_min_ms == 700  # nothing changed
 
 
 def test_preview_is_drawn_by_the_board_renderer(editor):

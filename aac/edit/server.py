@@ -57,7 +57,8 @@ from .toml_edit import apply_edits, editor_data, file_hash, plain_toml, same_lay
 STATIC = Path(__file__).parent / "static"
 #: Settings the editor shows (the rest stay in ``aac profile set``).
 EDITOR_SETTINGS = ("dwell_ms", "lock_on_ms", "voice", "theme", "language", "text_logging", "profanity_filter", "layout",
-                   "keep_history_audio")
+                   "keep_history_audio", "adaptive_dwell", "adaptive_dwell_min_ms", "adaptive_dwell_max_ms",
+                   "suggestion_gate")
 #: Largest recording upload: a 2-minute message (the bank's longest, aac/speech/bank.py MAX_SECONDS)
 #: as 48 kHz stereo 16-bit WAV is 23 MB.
 MAX_RECORDING_UPLOAD = 30_000_000
@@ -535,6 +536,11 @@ class EditorApp:
                 errors[key] = why
             else:
                 clean[key] = value
+        lo = clean.get("adaptive_dwell_min_ms", self.profile.settings.adaptive_dwell_min_ms)
+        hi = clean.get("adaptive_dwell_max_ms", self.profile.settings.adaptive_dwell_max_ms)
+        if not errors and lo > hi:  # the board would swap them; say it instead of guessing
+            errors["adaptive_dwell_min_ms" if "adaptive_dwell_min_ms" in clean else "adaptive_dwell_max_ms"] = (
+                f"the shortest dwell ({lo / 1000:g} s) must not be longer than the longest ({hi / 1000:g} s)")
         if errors:
             return JSONResponse({"ok": False, "errors": errors, "error": "settings not saved (see the fields)"}, 422)
         for key, value in clean.items():

@@ -324,6 +324,9 @@ function renderSettings() {
   $("sVoice").value = s.voice; $("sTheme").value = s.theme; $("sLanguage").value = s.language; $("sLayout").value = s.layout;
   $("sTextLog").checked = !!s.text_logging; $("sFilter").checked = !!s.profanity_filter;
   $("sHistAudio").checked = !!s.keep_history_audio;
+  $("sAdaptive").checked = !!s.adaptive_dwell; $("sGate").checked = !!s.suggestion_gate;
+  $("sAdaptMin").value = (s.adaptive_dwell_min_ms / 1000).toFixed(1); $("sAdaptMax").value = (s.adaptive_dwell_max_ms / 1000).toFixed(1);
+  $("sAdaptMin").disabled = $("sAdaptMax").disabled = !s.adaptive_dwell;
 }
 function renderProblems() {
   const box = $("problems");
@@ -583,6 +586,10 @@ function wire() {
   $("sTextLog").onchange = (e) => setSetting("text_logging", e.target.checked);
   $("sFilter").onchange = (e) => setSetting("profanity_filter", e.target.checked);
   $("sHistAudio").onchange = (e) => setSetting("keep_history_audio", e.target.checked);
+  $("sAdaptive").onchange = (e) => setSetting("adaptive_dwell", e.target.checked);
+  $("sAdaptMin").onchange = (e) => setSetting("adaptive_dwell_min_ms", Math.round(parseFloat(e.target.value) * 1000));
+  $("sAdaptMax").onchange = (e) => setSetting("adaptive_dwell_max_ms", Math.round(parseFloat(e.target.value) * 1000));
+  $("sGate").onchange = (e) => setSetting("suggestion_gate", e.target.checked);
   $("tRec").onchange = (e) => { setTileField("recording", e.target.value || null); if (e.target.value) status("Recording attached (Save to keep it)."); };
   $("tRecDetach").onclick = () => { setTileField("recording", null); status("Recording detached: the tile says its words (Save to keep it)."); };
   $("tRecPlay").onclick = () => { const t = currentTile(); if (t && t.recording) playRecording(t.recording, $("tRecMsg")); };
