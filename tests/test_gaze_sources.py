@@ -415,3 +415,116 @@ def test_failover_never_passes_valid_data_during_settle_after_a_loss(script):
         for s in out:
             if s.valid:
                 assert restored_at is None or clock.t >= restored_at + 0.3 - 1e-9
+
+
+# -- after a switch: a resting fallback never selects; back to the tracker when it returns -----
+class MovableSource(ScriptedSource):
+    """A fallback whose pointer the test moves (a mouse nobody holds stays where it was)."""
+
+    def __init__(self, name: str, clock: FakeClock, x: float = 0.5, y: float = 0.5) -> None:
+        super().__init__(name, clock)
+        self.x, self.y = x, y
+
+    def poll(self):
+        return [GazeSample(self.clock.t, self.x, self.y, True)] if self.valid is not None else []
+
+
+def _run_until(fo, clock, done, step=0.1, limit=60.0):
+    out = []
+    end = clock.t + limit
+    while not done() and clock.t < end:
+        clock.t += step
+        out.extend(fo.poll())
+    assert done(), fo.status
+    return out
+
+
+def test_a_fallback_mouse_resting_over_a_tile_gives_no_gaze_until_it_moves():
+    """The tracker went silent and the board fell back to the mouse, which rests where it was
+    left (maybe over "Clear"): a person who cannot use a mouse must not have it select for them."""
+    clock = FakeClock(0.0)
+    tracker, mouse = ScriptedSource("tobii", clock), MovableSource("mouse", clock, 0.41, 0.77)
+    fo = FailoverSource([tracker, mouse], failover_s=3.0, settle_s=0.2, retry_primary_s=None, clock=clock)
+    fo.start()
+    tracker.valid = None
+    _run_until(fo, clock, lambda: fo.current is mouse)
+    resting = [s for _ in range(100) for s in (setattr(clock, "t", clock.t + 0.1), fo.poll())[1]]
+    assert len(resting) == 100 and not any(s.valid for s in resting)  # 10 s over the tile: nothing
+    mouse.x += 0.003  # a tremor of the table is not a hand on the mouse
+    clock.t += 0.1
+    assert not fo.poll()[0].valid
+    mouse.x += 0.02  # someone moves it: it is an input now
+    clock.t += 0.1
+    assert fo.poll()[0].valid
+    mouse.x -= 0.02
+    clock.t += 0.1
+    assert fo.poll()[0].valid  # and stays one
+
+
+def test_the_first_source_is_tried_again_in_the_background_and_takes_over_when_it_gives_gaze():
+    clock = FakeClock(0.0)
+    plugged = {"in": True}
+    made: list[ScriptedSource] = []
+
+    def tracker_factory():
+        src = ScriptedSource("tobii", clock, fail_start="" if plugged["in"] else "no Tobii eye tracker found")
+        made.append(src)
+        return src
+
+    mouse = MovableSource("mouse", clock)
+    fo = FailoverSource([tracker_factory, mouse], failover_s=3.0, settle_s=0.2, retry_primary_s=10.0,
+                        return_after_s=1.0, clock=clock)
+    fo.start()
+    made[0].valid = None  # unplugged: silent
+    plugged["in"] = False
+    _run_until(fo, clock, lambda: fo.current is mouse)
+    switched_at = clock.t
+    # every 10 s the tracker is looked for off the UI thread; while it is missing, nothing changes
+    _run_until(fo, clock, lambda: fo._probe_thread is not None)
+    fo._probe_thread.join(2)
+    assert clock.t >= switched_at + 10.0 and fo.current is mouse and "no Tobii eye tracker found" in fo.probe_error
+    plugged["in"] = True  # plugged back in
+    _run_until(fo, clock, lambda: len(made) == 3 and not fo._probe_thread.is_alive(), limit=15.0)
+    made[-1].valid = False  # found, but the eyes are not (yet) in view: stay on the mouse
+    for _ in range(20):
+        clock.t += 0.1
+        fo.poll()
+    assert fo.current is mouse
+    made[-1].valid = True  # gaze: after return_after_s of it, the tracker is the input again
+    t_gaze = clock.t
+    out = _run_until(fo, clock, lambda: fo.current is made[-1], limit=2.0)
+    assert fo.status == "Back to tobii" and 1.0 <= clock.t - t_gaze <= 1.25
+    assert [e.kind for e in fo.drain_events()][-1] == "switched"
+    clock.t += 0.1
+    assert not fo.poll()[0].valid  # it settles first, as after any switch
+    clock.t += 0.2
+    assert fo.poll()[0].valid and fo._probe_thread.is_alive() is False
+    assert not any(s.valid for s in out)  # the resting mouse gave nothing meanwhile
+
+
+def test_back_to_a_tobii_tracker_plugged_in_again_through_the_sdk(tobii):
+    """The same with the Tobii Pro SDK's own calls and data (fake tobii_research module)."""
+    a, b = tobii
+    fake_tr.fake_reset(a)
+    clock = FakeClock(0.0)
+    mouse = MovableSource("mouse", clock)
+    fo = FailoverSource([lambda: make_source("tobii:SER-A", (800, 600), clock=clock), mouse], failover_s=5.0,
+                        settle_s=0.2, retry_primary_s=10.0, return_after_s=1.0, clock=clock)
+    fo.start()
+    assert fo.name == "tobii:SER-A"
+    fake_tr.fake_reset()  # unplugged: no data, not found
+    _run_until(fo, clock, lambda: fo.current is mouse)
+    a2 = fake_tr.EyeTracker("tobii-prp://A", serial_number="SER-A")
+    fake_tr.fake_reset(a2, b)  # plugged in again
+    _run_until(fo, clock, lambda: fo._probe is not None or a2.fake_subscribers(fake_tr.EYETRACKER_GAZE_DATA) > 0,
+               limit=15.0, step=0.5)
+    fo._probe_thread.join(2)
+    t0 = clock.t
+    while fo.current is mouse and clock.t < t0 + 3.0:
+        a2.emit_gaze_from_thread([fake_tr.gaze_dict(clock.t + i / 120, 0.5, 0.5) for i in range(12)])
+        clock.t += 0.1
+        fo.poll()
+    assert fo.name == "tobii:SER-A" and fo.status == "Back to tobii:SER-A"
+    assert 1.0 <= clock.t - t0 <= 1.5
+    fo.stop()
+    assert a2.fake_subscribers(fake_tr.EYETRACKER_GAZE_DATA) == 0

@@ -14,11 +14,23 @@ it switches to the next configured source - but only when the device has gone *s
 samples at all, e.g. unplugged). A device that keeps sending invalid samples is working and the
 person has closed their eyes or looked away: resting the eyes must never swap their input for a
 mouse, so that only shows the status (switching on invalid data is opt-in: ``failover_invalid_s``).
+
+Two rules keep a switch from trapping the person or selecting for them:
+- *A fallback must move before it drives a dwell.* A mouse nobody holds rests wherever it was; the
+  first fallback samples are marked invalid until the point has moved (``fallback_motion``), so a
+  pointer left over a tile never selects it. Gaze (noise, saccades) and a hand on the mouse pass
+  at once.
+- *Back to the first source when it works again.* While on a fallback, the first configured
+  source is started again every ``retry_primary_s`` in a background thread (a tracker search can
+  take seconds; the UI thread never waits); once it has given valid gaze for ``return_after_s``
+  it takes over again. Before, a tracker unplugged for a moment left a person who cannot use a
+  mouse on the mouse until someone restarted the board.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -108,7 +120,9 @@ class FailoverSource(GazeSource):
     switching (``None`` = never switch). ``failover_invalid_s``: also switch after this long with
     only invalid samples (default ``None``: eyes closed to rest never changes the input).
     ``settle_s``: after data returns from a loss (or a switch), samples are marked invalid this long
-    so a dwell cannot complete on the first frames after a reconnect.
+    so a dwell cannot complete on the first frames after a reconnect. ``retry_primary_s`` (None =
+    never), ``return_after_s`` and ``fallback_motion`` (a distance in screen fractions): see the
+    module docstring.
     Output timestamps are on ``clock`` so switching between devices never makes time jump.
     """
 
@@ -120,6 +134,9 @@ class FailoverSource(GazeSource):
         failover_s: float | None = 5.0,
         failover_invalid_s: float | None = None,
         settle_s: float = 0.3,
+        retry_primary_s: float | None = 10.0,
+        return_after_s: float = 1.0,
+        fallback_motion: float = 0.01,
         clock: Clock = time.monotonic,
     ) -> None:
         if not factories:
@@ -141,6 +158,23 @@ class FailoverSource(GazeSource):
         self._message = ""
         self._events: list[FailoverEvent] = []
         self._errors: list[str] = []
+        self.retry_primary_s = retry_primary_s
+        self.return_after_s = return_after_s
+        self.fallback_motion = fallback_motion
+        # a fallback's first point, until it has moved fallback_motion away (None: moved / primary)
+        self._still_at: tuple[float, float] | None = None
+        self._awaiting_motion = False
+        # the first source, started again in the background while on a fallback
+        self._probe_lock = threading.Lock()
+        self._probe_thread: threading.Thread | None = None
+        self._probe: GazeSource | None = None  # started, handed over by the thread
+        self._probe_seen: GazeSource | None = None
+        self._probe_since = 0.0  # when it was handed over
+        self._probe_valid_since: float | None = None
+        self._probe_last_valid = 0.0
+        self._next_probe = math.inf
+        self._closed = False
+        self.probe_error = ""  # why the first source did not start again, last time it was tried
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -152,6 +186,11 @@ class FailoverSource(GazeSource):
         if self._current is not None:
             self._current.stop()
         self._current = None
+        with self._probe_lock:
+            self._closed = True
+            probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.stop()
 
     @property
     def current(self) -> GazeSource | None:
@@ -198,13 +237,7 @@ class FailoverSource(GazeSource):
                 self._errors.append(str(exc))
                 self._events.append(FailoverEvent(self._clock(), "failed", "?", str(exc)))
                 continue
-            self._current = source
-            now = self._clock()
-            self._last_valid = now
-            self._last_data = now
-            self._lost_since = None
-            self._settle_until = now + self.settle_s
-            self._offset = None
+            self._adopt(source)
             if old is not None or self._errors:
                 why = reason or (self._errors[-1] if self._errors else "")
                 self._message = f"Switched to {source.name}" + (f": {why}" if why else "")
@@ -216,9 +249,103 @@ class FailoverSource(GazeSource):
             self._message = f"No gaze source left: {reason}" if reason else "No gaze source left"
             self._emit("failed", self._message)
 
+    def _adopt(self, source: GazeSource) -> None:
+        """``source`` (started) is the current one from now on, settling first; a fallback must
+        also move before it drives a dwell, and the first source is tried again later."""
+        self._current = source
+        now = self._clock()
+        self._last_valid = now
+        self._last_data = now
+        self._lost_since = None
+        self._settle_until = now + self.settle_s
+        self._offset = None
+        self._awaiting_motion = self._index > 0
+        self._still_at = None
+        retry = self.retry_primary_s
+        self._next_probe = now + retry if (self._index > 0 and retry is not None) else math.inf
+
+    # -- back to the first source -------------------------------------------------------------
+    def _probe_primary(self) -> None:
+        """Start the first source again off the UI thread (a device search may take seconds)."""
+        factory = self._factories[0]
+
+        def work() -> None:
+            try:
+                source = factory if isinstance(factory, GazeSource) else factory()
+                source.start()
+            except Exception as exc:  # noqa: BLE001 - still gone: try again later
+                self.probe_error = str(exc)
+                return
+            with self._probe_lock:
+                if not self._closed:
+                    self._probe, source = source, None
+            if source is not None:  # closed meanwhile
+                source.stop()
+
+        self._probe_thread = threading.Thread(target=work, name="gaze-retry-primary", daemon=True)
+        self._probe_thread.start()
+
+    def _check_primary(self, now: float) -> None:
+        """While on a fallback: start, watch and (once it gives valid gaze) return to the first source."""
+        if self._index <= 0 or self.retry_primary_s is None:
+            return
+        with self._probe_lock:
+            probe = self._probe
+        if probe is None:
+            idle = self._probe_thread is None or not self._probe_thread.is_alive()
+            if idle and now >= self._next_probe:
+                self._next_probe = now + self.retry_primary_s
+                self._probe_primary()
+            return
+        if probe is not self._probe_seen:  # just handed over by the thread
+            self._probe_seen, self._probe_since, self._probe_valid_since = probe, now, None
+        try:
+            samples = probe.poll()
+        except Exception:  # noqa: BLE001 - a crashing probe is no probe
+            samples = None
+        if samples is not None and any(s.usable for s in samples):
+            self._probe_last_valid = now
+            if self._probe_valid_since is None:
+                self._probe_valid_since = now
+        elif self._probe_valid_since is not None and now - self._probe_last_valid > self.lost_after_s:
+            self._probe_valid_since = None  # a blink or a flicker: the full time again
+        if self._probe_valid_since is not None and now - self._probe_valid_since >= self.return_after_s:
+            self._return_to_primary(probe)
+        elif samples is None or (self._probe_valid_since is None and now - self._probe_since > self.retry_primary_s):
+            with self._probe_lock:
+                self._probe = None
+            self._probe_seen = None
+            probe.stop()  # it started but gives no gaze: try again later
+            self._next_probe = now + self.retry_primary_s
+
+    def _still(self, s: GazeSample) -> bool:
+        """True while a fallback has not moved ``fallback_motion`` from its first valid point."""
+        if not self._awaiting_motion:
+            return False
+        if self._still_at is None:
+            self._still_at = (s.x, s.y)
+            return True
+        if math.dist(self._still_at, (s.x, s.y)) < self.fallback_motion:
+            return True
+        self._awaiting_motion = False
+        return False
+
+    def _return_to_primary(self, probe: GazeSource) -> None:
+        with self._probe_lock:
+            self._probe = None
+        self._probe_seen = None
+        if self._current is not None:
+            self._current.stop()
+        self._index = 0
+        self._probe_valid_since = None
+        self._adopt(probe)
+        self._message = f"Back to {probe.name}"
+        self._emit("switched", self._message)
+
     # -- data --------------------------------------------------------------------------------
     def poll(self) -> list[GazeSample]:
         now = self._clock()
+        self._check_primary(now)
         if self._current is None:
             self._last_t = max(now, self._last_t)
             return [invalid(self._last_t)]
@@ -251,7 +378,7 @@ class FailoverSource(GazeSource):
                         self._emit("restored", self._message)
                     self._lost_since = None
                 self._last_valid = now
-                if now < self._settle_until:
+                if now < self._settle_until or self._still(s):
                     out.append(GazeSample(t, s.x, s.y, False, 0.0))
                 else:
                     if self._message.endswith(" is back"):
