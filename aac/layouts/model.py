@@ -7,8 +7,8 @@ the OBF importer can build and compare layouts without touching files. Validatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from aac.kinds import ACTIONS as KIND_ACTIONS

@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from pathlib import PurePath
 from typing import Any
 
 from aac.gaze.calibration import tile_size_warning
@@ -701,12 +700,11 @@ class BoardController:
         lang = self.language
         lines = []
         if self.layout_problems and now < self._banner_until:
-            problem = self.layout_problems[0]
-            file, sep, rest = problem.partition(":")
-            short = PurePath(file).name + sep + rest if sep else problem  # the file's name, not its folders
-            # with more than one, say so first: the line may be cut, and the editor lists them all
+            # already worded for the caregiver (file name without folders: LayoutProblem.plain); with
+            # more than one, the count comes first: the line may be cut, and the editor lists them all
             key = "layout_banner" if len(self.layout_problems) == 1 else "layout_banner_more"
-            lines.append(board_text(lang, key, layout=self.layout.name, problem=short, count=len(self.layout_problems)))
+            lines.append(board_text(lang, key, layout=self.layout.name, problem=self.layout_problems[0],
+                                    count=len(self.layout_problems)))
         if self.gaze_lost:
             lines.append(status_text(lang, "gaze_lost"))
         if self.board.unavailable:
