@@ -71,6 +71,22 @@ def test_list_and_show(aac):
     assert "page 'keyboard': 7 rows x 12 cols" in show.stdout and "|    q    |" in show.stdout
 
 
+def test_list_says_what_the_board_shows_for_a_broken_layout_and_the_way_back(aac):
+    from aac.layouts.loader import load_layout_or_default, user_layouts_dir
+
+    assert aac("layout", "copy", "default", "anna").returncode == 0
+    path = user_layouts_dir() / "anna.toml"
+    assert not load_layout_or_default("anna")[1]  # the board loaded it: a working version is kept
+    path.write_text(path.read_text().replace('kind = "message"', 'kind = "mesage"', 1))
+    line = next(x for x in aac("layout", "list").stdout.splitlines() if x.startswith("anna "))
+    assert f"BROKEN (1 problems: run aac layout check {path})" in line
+    assert re.search(r"the board shows the version that worked on \d{4}-\d\d-\d\d \d\d:\d\d: `aac edit` puts it back", line)
+    other = user_layouts_dir() / "never.toml"  # written by hand, never worked
+    other.write_text("[layout]\nname = 'x'\n")
+    line = next(x for x in aac("layout", "list").stdout.splitlines() if x.startswith("never "))
+    assert "BROKEN" in line and "the board shows" not in line
+
+
 @pytest.mark.skipif(not OBF.is_dir(), reason="shared OBF samples not available")
 def test_import_then_check(aac, tmp_path):
     out_file = tmp_path / "links.toml"
