@@ -320,6 +320,7 @@ def test_last_version_that_worked_survives_a_bad_edit(tmp_path, monkeypatch):
     assert layout.name == "My board v1"
     assert 'unknown tile kind "mesage"' in problems[0].message
     assert problems[-1].message.startswith("showing the last version that worked (saved ")
+    assert problems[-1].note and not problems[0].note  # what the board does, not a problem
 
     mine.write_text(mini().replace('"Mini"', '"My board v3"'), encoding="utf-8")
     assert load_layout_or_default("mine") == (load_layout("mine"), [])

@@ -172,6 +172,31 @@ def test_several_layout_problems_are_counted_first_and_the_line_is_cut_with_an_e
         board.close()
 
 
+def test_the_board_counts_the_files_problems_not_its_note_about_the_version_shown(tmp_path, monkeypatch):
+    """Two typos after the file last worked: "2 layout file problems", as the editor lists them
+    (the loader's "showing the last version that worked" is a note, not a third problem)."""
+    from aac import paths
+    from aac.layouts.loader import load_layout_or_default, user_layouts_dir
+
+    monkeypatch.setenv("AAC_DATA_DIR", str(tmp_path / "data"))
+    pygame.display.init()
+    pygame.font.init()
+    mine = user_layouts_dir() / "mine.toml"
+    mine.parent.mkdir(parents=True)
+    text = (paths.LAYOUTS_DIR / "default.toml").read_text(encoding="utf-8")
+    mine.write_text(text, encoding="utf-8")
+    assert load_layout_or_default("mine")[1] == []  # it worked once: a working version is kept
+    mine.write_text(text.replace('kind = "message"', 'kind = "mesage"', 1).replace('kind = "word"', 'kind = "wurd"', 1),
+                    encoding="utf-8")
+    board = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1280, 720)), layout_name="mine", clock=lambda: 5.0,
+                     handle_events=False)
+    try:
+        assert board.frame_view(5.0).status[0].startswith("2 layout file problems (the board editor lists them)")
+        assert len(board.layout_problems) == 2 and board.layout.pages
+    finally:
+        board.close()
+
+
 def test_model_missing_message_and_keyboard_still_enabled(app):
     app.step(100.0)
     status = app.status_lines(100.0)

@@ -237,7 +237,7 @@ def load_layout_or_default(
     saved = last_working_version(name)
     if saved is not None:
         problems.append(LayoutProblem(_safe_str(name), None, "", f"showing the last version that worked (saved {saved.saved})",
-                                      "fix the problems above; the board uses the file again once it checks ok"))
+                                      "fix the problems above; the board uses the file again once it checks ok", note=True))
         return saved.layout, problems
     if fallback is None:
         fallback = "ru-default" if (language == "ru" or _safe_str(name).startswith("ru-")) else "default"

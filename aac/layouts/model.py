@@ -192,6 +192,9 @@ class LayoutProblem:
     key: str
     message: str
     suggestion: str = ""
+    #: Not something wrong with the file but what the board does about it ("showing the last
+    #: version that worked"): printed with the problems, not counted as one on the board.
+    note: bool = False
 
     def plain(self, with_file: bool = True) -> str:
         """For a caregiver reading the board or the editor: the file's name (not its folders),

@@ -56,8 +56,10 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def plain_problems(problems: Sequence[Any]) -> list[str]:
     """Layout problems as the status line says them: the file's name, line, page and tile in
-    words (``LayoutProblem.plain``), not a compiler-style path the message bar would cut off."""
-    return [p.plain() if hasattr(p, "plain") else str(p) for p in problems]
+    words (``LayoutProblem.plain``), not a compiler-style path the message bar would cut off.
+    The loader's notes ("showing the last version that worked") are not problems: the board's
+    count of problems must match the list the editor shows."""
+    return [p.plain() if hasattr(p, "plain") else str(p) for p in problems if not getattr(p, "note", False)]
 
 
 class BoardApp:
