@@ -81,6 +81,13 @@ def test_list_says_what_the_board_shows_for_a_broken_layout_and_the_way_back(aac
     line = next(x for x in aac("layout", "list").stdout.splitlines() if x.startswith("anna "))
     assert f"BROKEN (1 problems: run aac layout check {path})" in line
     assert re.search(r"the board shows the version that worked on \d{4}-\d\d-\d\d \d\d:\d\d: `aac edit` puts it back", line)
+    # kept by path (the board was started with `aac run --layout FILE`): found the same way
+    by_path = user_layouts_dir() / "bypath.toml"
+    by_path.write_text(path.read_text().replace('kind = "mesage"', 'kind = "message"', 1))
+    assert not load_layout_or_default(str(by_path))[1]
+    by_path.write_text(path.read_text())
+    line = next(x for x in aac("layout", "list").stdout.splitlines() if x.startswith("bypath "))
+    assert "the board shows the version that worked on" in line
     other = user_layouts_dir() / "never.toml"  # written by hand, never worked
     other.write_text("[layout]\nname = 'x'\n")
     line = next(x for x in aac("layout", "list").stdout.splitlines() if x.startswith("never "))

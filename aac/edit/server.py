@@ -35,13 +35,12 @@ from starlette.staticfiles import StaticFiles
 
 from aac.fileio import atomic_write_bytes
 from aac.layouts.loader import (
-    WorkingVersion,
     keep_working_version,
-    last_working_version,
     list_layouts,
     load_layout,
     parse_layout_text,
     user_layouts_dir,
+    working_version_of_file,
 )
 from aac.layouts.media import (
     MAX_PICTURE_BYTES,
@@ -97,17 +96,6 @@ def problem_json(problem: LayoutProblem, data: dict[str, Any] | None) -> dict[st
     elif problem.key and problem.key.startswith("layout."):
         out["field"] = problem.key
     return out
-
-
-def _short(problem: LayoutProblem) -> str:
-    """A problem as the editor says it: the line and what is wrong (the file is the one open)."""
-    return problem.plain(with_file=False)
-
-
-def _working_version(path: Path) -> WorkingVersion | None:
-    """The last version of the caregiver's layout file that worked (the board keeps it per name
-    when the profile names the layout, per path when ``aac run --layout`` was given a file)."""
-    return last_working_version(path.stem, source=path) or last_working_version(path, source=path)
 
 
 class EditorApp:
@@ -215,13 +203,13 @@ class EditorApp:
         try:
             layout = load_layout(path)
         except LayoutError as exc:
-            working = _working_version(path) if editable else None
+            working = working_version_of_file(path) if editable else None
             if working is None:
                 raise EditorError(f"{path.name} does not pass the check and no version that worked is kept, so it "
                                   "cannot be opened here; fix it in a text editor (`aac layout check "
-                                  f"{path.stem}` lists every problem): " + "; ".join(_short(p) for p in exc.problems[:5]),
+                                  f"{path.stem}` lists every problem): " + "; ".join(p.plain(with_file=False) for p in exc.problems[:5]),
                                   422) from None
-            out["recovered"] = {"saved": working.saved, "problems": [_short(p) for p in exc.problems],
+            out["recovered"] = {"saved": working.saved, "problems": [p.plain(with_file=False) for p in exc.problems],
                                 "backup": path.name + BROKEN_SUFFIX}
             layout = working.layout
         return JSONResponse({**out, "data": editor_data(layout)})
@@ -284,7 +272,7 @@ class EditorApp:
                 original, base = load_layout(path), current.decode("utf-8")
                 broken = False
             except LayoutError:  # opened as the last version that worked (get_layout)
-                working = _working_version(path)
+                working = working_version_of_file(path)
                 if working is None:
                     raise EditorError(f"not saved: {path.name} does not pass the check and no version that worked "
                                       "is kept; fix it in a text editor", 409) from None
@@ -304,9 +292,9 @@ class EditorApp:
             new = text.encode("utf-8")
             atomic_write_bytes(path, new)
         what = "the file that did not pass the check" if broken else "previous version"
-        layout = load_layout(path)
-        keep_working_version(path.stem, layout)  # what the board and this editor fall back on after a bad edit
-        return JSONResponse({"ok": True, "hash": file_hash(new), "data": editor_data(layout),
+        # ``saved`` is the text just written, checked with this file as its source: no second read
+        keep_working_version(path.stem, saved)  # what the board and this editor fall back on after a bad edit
+        return JSONResponse({"ok": True, "hash": file_hash(new), "data": editor_data(saved),
                              "message": f"saved {path.name} ({what} kept as {backup.name})"})
 
     async def copy(self, request: Request) -> Response:

@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from .loader import last_working_version, list_layouts, load_layout, paths, user_layouts_dir
+from .loader import list_layouts, load_layout, paths, user_layouts_dir, working_version_of_file
 from .model import Layout, LayoutError
 
 
@@ -140,15 +140,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 1
     width = max(len(n) for n, _ in layouts)
     for name, path in layouts:
+        mine = path.parent == user_layouts_dir()
         try:
             layout = load_layout(path)
             info = f"{layout.language}  {len(layout.pages)} pages  {layout.name}"
         except LayoutError as exc:
             info = f"BROKEN ({len(exc.problems)} problems: run aac layout check {path})"
-            working = last_working_version(name, source=path) if path.parent == user_layouts_dir() else None
+            working = working_version_of_file(path) if mine else None
             if working is not None:  # what the board shows meanwhile, and the way back
                 info += f"; the board shows the version that worked on {working.saved}: `aac edit` puts it back"
-        origin = "user" if path.parent == user_layouts_dir() else "shipped"
+        origin = "user" if mine else "shipped"
         print(f"{name:<{width}}  {origin:<7}  {info}")
     return 0
 

@@ -333,6 +333,13 @@ def last_working_version(name: PathOrName, source: Path | None = None) -> Workin
         return None
 
 
+def working_version_of_file(path: Path) -> WorkingVersion | None:
+    """The last working version of a caregiver's layout file, whichever way the board was given
+    it: by name (the profile's setting: the copy is kept per name) or by path (``aac run
+    --layout FILE``)."""
+    return last_working_version(path.stem, source=path) or last_working_version(path, source=path)
+
+
 def emergency_layout() -> Layout:
     """A minimal built-in board for when no layout file can be read at all (never raises)."""
     from .emergency import EMERGENCY_TOML
