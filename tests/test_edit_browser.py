@@ -293,6 +293,11 @@ def test_a_layout_broken_in_a_text_editor_is_mended_by_clicks(editor, browser, t
     expect(alert).to_contain_text("anna.toml.broken")
     expect(page.locator("#saveBtn")).to_have_text("Save")  # offered before any change
     page.screenshot(path=str(shots / "editor-broken-layout-1280x800.png"), full_page=True)
+    page.set_viewport_size({"width": 800, "height": 1000})  # a tablet: the alert still reads
+    page.wait_for_timeout(300)
+    expect(alert).to_be_visible()
+    page.screenshot(path=str(shots / "editor-broken-layout-800px.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.click("#saveBtn")
     expect(page.locator("#status")).to_contain_text("saved anna.toml", timeout=20000)
     expect(alert).to_be_hidden()
