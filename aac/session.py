@@ -405,6 +405,19 @@ class Session:
                 f"letter {ch!r} contains whitespace; use space() or a phrase"
             )
         before = len(self._text)
+        changed = self._apply("letter", self._with_letter(ch))
+        return self._emit(
+            "letter",
+            ch,
+            None,
+            len_before=before,
+            len_after=len(self._text),
+            changed=changed,
+        )
+
+    def _with_letter(self, ch: str) -> str:
+        """The message once ``ch`` (normalised, no whitespace) is typed: auto-shift at a
+        sentence start, and a digit after "3." continues the number."""
         context, prefix = self.context_and_prefix()
         typed = ch
         if (
@@ -421,15 +434,32 @@ class Session:
             and _NUMBER_PUNCT.search(base)
         ):
             base = base[:-1]  # "3." then "5" is 3.5, not "3. 5" (also 10:30, 1,000)
-        changed = self._apply("letter", base + typed)
-        return self._emit(
-            "letter",
-            ch,
-            None,
-            len_before=before,
-            len_after=len(self._text),
-            changed=changed,
-        )
+        return base + typed
+
+    def after_letter(self, ch: str) -> tuple[str, str] | None:
+        """(context, prefix) the predictor will be asked for once letter key ``ch`` is typed,
+        without typing it (None for a key that is not a letter of a word).
+
+        Why: the tile the person dwells on shows the words it will bring (aac.ui.next_words),
+        so they must be asked for exactly as :meth:`type_letter` will make the text.
+        """
+        if not isinstance(ch, str):
+            return None
+        ch = _normalize(ch)
+        if not ch or any(c.isspace() for c in ch):
+            return None
+        context, prefix = split_current_word(self._with_letter(ch))
+        return (context, prefix) if prefix else None
+
+    def after_word(self, word: str) -> tuple[str, str] | None:
+        """(context, prefix) once word tile ``word`` is chosen (:meth:`insert_word`), without
+        choosing it; None for text a word tile cannot insert."""
+        try:
+            clean = _clean_insert(word, "word")
+        except (TypeError, ValueError):
+            return None
+        context, prefix = self.context_and_prefix()
+        return split_current_word(self._join(context, self._style(clean, context, prefix)) + " ")
 
     def _finish_typed_word(self, text: str) -> str:
         """Apply the ``i`` -> ``I`` rule to a word the person typed letter by letter."""

@@ -110,3 +110,45 @@ def test_missing_model_sets_error_and_never_raises(tmp_path: Path) -> None:
         svc.learn("hello")
     finally:
         svc.close()
+
+
+@pytest.mark.model
+def test_a_peek_gives_the_words_early_and_the_request_after_the_letter_comes_from_the_cache(service, monkeypatch) -> None:  # noqa: ANN001
+    """The tile being dwelt on asks with a low-priority peek (aac.ui.next_words); once the
+    letter is typed, the same (context, prefix) is answered at once, with the same words."""
+    monkeypatch.setattr(service, "_speculate", False)  # only the peek may fill the cache here
+    service.request("Can you call my ", "")
+    assert service.wait_for("Can you call my ", "", timeout=30) is not None
+    assert service.peeked("Can you call my ", "d") is None
+    service.peek("Can you call my ", "d")
+    deadline = time.monotonic() + 30
+    while service.peeked("Can you call my ", "d") is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    peeked = service.peeked("Can you call my ", "d")
+    assert peeked is not None and len(peeked.words) == 5
+    assert all(w.lower().startswith("d") for w in peeked.words)
+    assert service.wait_idle(30)
+    assert service.latest() is not None and service.latest().matches("Can you call my ", ""), \
+        "a peek is never published as the board's suggestions"
+    calls = service.predictor.engine.calls
+    service.request("Can you call my ", "d")
+    real = service.wait_for("Can you call my ", "d", timeout=30, previews=True)
+    assert real is not None and real.words == peeked.words
+    assert set(real.previews) == set(real.words), "the peek computed the previews too"
+    assert service.predictor.engine.calls == calls, "answered from the cache, no model run"
+
+
+@pytest.mark.model
+def test_a_real_request_cancels_a_peek_for_other_text(service) -> None:  # noqa: ANN001
+    long_ctx = "We were talking about the garden and the new bench by the old apple tree " * 3
+    cancelled, peeks = service.cancelled, service.peeks
+    service.peek(long_ctx, "b")
+    deadline = time.monotonic() + 20
+    while service.current != (long_ctx, "b") and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert service.current == (long_ctx, "b"), "the worker never started the peek"
+    service.request("Thank ", "")
+    got = service.wait_for("Thank ", "", timeout=30)
+    assert got is not None and got.matches("Thank ", "")
+    assert service.wait_idle(30)
+    assert service.cancelled > cancelled and service.peeks == peeks, "the peek gave way to the person's request"

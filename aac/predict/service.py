@@ -8,7 +8,11 @@ then the same Suggestions again with previews filled. While the person dwells, i
 computes the likely next requests (each shown word picked, the likeliest next letters) into the
 predictor's cache, so the next request is usually answered without a model call. Speculation
 stops as soon as a real request (or learning) arrives. ``learn()`` is queued and runs when no
-request is waiting.
+request is waiting. ``peek()`` asks for the words a letter key will bring while the person dwells
+on it (shown on the key; docs/INTERFACES.md, "Words on the letter key"): it runs when no real
+request is waiting, stops speculation, is cancelled by a real request or a newer peek, and leaves
+its result (with previews) in the predictor's cache, so the request after the letter is answered
+at once.
 
 Model missing or broken: ``.error`` holds a clear message, ``.ready`` stays False, nothing raises;
 the board keeps its keyboard.
@@ -111,6 +115,9 @@ class PredictionService:
         self._cv = threading.Condition()
         self._pending: tuple[str, str, int] | None = None
         self._seq = 0
+        self._peek: tuple[str, str, int] | None = None  # the letter key's request waiting to run
+        self._peeked: Suggestions | None = None  # its words, as soon as they are known
+        self.peeks = 0  # peeks answered (tests, benchmarks)
         self._learn: deque[str] = deque()
         self._latest: Suggestions | None = None
         self._busy = False
@@ -162,6 +169,28 @@ class PredictionService:
 
     def latest(self) -> Suggestions | None:
         return self._latest
+
+    def peek(self, context: str, prefix: str) -> None:
+        """Ask, at low priority, for the suggestions after a letter the person has not typed yet.
+
+        A real request runs first and cancels a running peek; the newest peek wins. Asking
+        again for what is already answered or waiting does nothing.
+        """
+        prefix = prefix.strip()
+        with self._cv:
+            done = self._peeked
+            if done is not None and done.matches(context, prefix):
+                return
+            if self._peek is not None and self._peek[:2] == (context, prefix):
+                return
+            self._seq += 1
+            self._peek = (context, prefix, self._seq)
+            self._cv.notify_all()
+
+    def peeked(self, context: str, prefix: str) -> Suggestions | None:
+        """The words of the peek for (context, prefix), once known (None before, or for another)."""
+        done = self._peeked
+        return done if done is not None and done.matches(context, prefix.strip()) else None
 
     def learn(self, sentence: str) -> None:
         with self._cv:
@@ -239,16 +268,19 @@ class PredictionService:
                 return
         while True:
             with self._cv:
-                while not self._closed and self._pending is None and not self._learn:
+                while not self._closed and self._pending is None and self._peek is None and not self._learn:
                     self._cv.wait()
                 if self._closed:
                     break
                 job = self._pending
-                learn_item = self._learn.popleft() if job is None and self._learn else None
+                peek = self._peek if job is None else None
+                learn_item = self._learn.popleft() if job is None and peek is None and self._learn else None
                 self._busy = True
             try:
                 if job is not None:
                     self._serve(job)
+                elif peek is not None:
+                    self._serve_peek(peek)
                 elif learn_item is not None:
                     self._do_learn(learn_item)
             finally:
@@ -292,7 +324,8 @@ class PredictionService:
             if self._speculate and not cancel():
                 # while the person dwells, fill the cache with the likely next requests
                 try:
-                    self.speculated += self.predictor.speculate(context, prefix, cancel=lambda: cancel() or bool(self._learn))
+                    self.speculated += self.predictor.speculate(
+                        context, prefix, cancel=lambda: cancel() or bool(self._learn) or self._peek is not None)
                 except Cancelled:
                     pass  # a real request arrived: speculation simply stops
         except Cancelled:
@@ -306,6 +339,36 @@ class PredictionService:
             with self._cv:
                 if self._pending is not None and self._pending[2] == seq:
                     self._pending = None
+
+    def _serve_peek(self, peek: tuple[str, str, int]) -> None:
+        context, prefix, seq = peek
+        self.current = (context, prefix)
+
+        def cancel() -> bool:
+            p, real = self._peek, self._pending
+            # the letter was typed: the real request for the same text lets the peek finish
+            # (it then comes from the cache) instead of starting it again
+            return self._closed or (real is not None and real[:2] != (context, prefix)) or p is None or p[2] != seq
+
+        def words_known(words_only: Suggestions) -> None:
+            if not cancel():
+                self._peeked = words_only
+
+        try:
+            self.predictor.suggest(context, prefix, cancel=cancel, on_words=words_known)
+            if self._previews and not cancel():
+                self.predictor.with_previews(context, prefix, cancel=cancel)
+            self.peeks += 1
+        except Cancelled:
+            self.cancelled += 1
+        except Exception as exc:  # noqa: BLE001 - one bad request must not kill the worker
+            log.error("letter-key prediction failed (context %d chars, prefix %d chars): %s: %s",
+                      len(context), len(prefix), type(exc).__name__, _scrub(str(exc), context, prefix))
+        finally:
+            self.current = None
+            with self._cv:
+                if self._peek is not None and self._peek[2] == seq:
+                    self._peek = None
 
     def _publish(self, sug: Suggestions, complete: bool = True) -> None:
         # The result first, then the flag that vouches for it: a waiter that sees "complete"
