@@ -482,6 +482,12 @@ class RequestLog:
     def latest(self):
         return None
 
+    def peek(self, context: str, prefix: str) -> None:
+        pass
+
+    def peeked(self, context: str, prefix: str):
+        return None
+
     def learn(self, sentence: str) -> None:
         pass
 

@@ -35,6 +35,12 @@ class LoadingService:
     def latest(self):
         return None
 
+    def peek(self, context: str, prefix: str) -> None:
+        pass
+
+    def peeked(self, context: str, prefix: str):
+        return None
+
     def request(self, context: str, prefix: str) -> None:
         pass
 

@@ -75,6 +75,7 @@ class BoardApp:
                  source_factory: Callable[[Any], GazePort] | None = None, record_usage: bool = True) -> None:
         self.profile, self.surface, self.clock = profile, surface, clock
         self.source, self.service, self.speaker = source, service, speaker
+        self._peek: tuple[str, str] | None = None  # the letter key's last peek (aac.ui.next_words)
         self.usage_log = usage_log if record_usage else None
         self.handle_events, self.source_factory = handle_events, source_factory
         self.renderer = Renderer()
@@ -217,7 +218,8 @@ class BoardApp:
     def _predictions_in(self) -> fx.PredictionsIn:
         if self.service is None:
             return fx.PredictionsIn(None, present=False)
-        return fx.PredictionsIn(self.service.latest(), self.service.error, bool(self.service.ready))
+        peeked = self.service.peeked(*self._peek) if self._peek is not None else None
+        return fx.PredictionsIn(self.service.latest(), self.service.error, bool(self.service.ready), peeked=peeked)
 
     def _parts_status(self, gaze_lost: bool) -> tuple[str, ...]:
         parts = (self.speaker, None if gaze_lost else self.source, self.usage_log, self._draft_sink())
@@ -264,6 +266,9 @@ class BoardApp:
         log_ = self.usage_log
         if isinstance(e, fx.RequestPredictions):
             self._request(e)
+        elif isinstance(e, fx.PeekPredictions) and self.service is not None:
+            self._peek = (e.context, e.prefix)
+            self.service.peek(e.context, e.prefix)
         elif isinstance(e, fx.Speak) and self.speaker is not None:
             say = self.speaker.replay if e.replay else self.speaker.speak
             say(e.text, recording=e.recording)

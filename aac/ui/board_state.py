@@ -189,6 +189,12 @@ class BoardState:
                 order[slot] = free.pop(0)
         return order
 
+    def words_after(self, sugg: Suggestions) -> list[str]:
+        """What the word tiles will show once ``sugg`` is applied, tile by tile ("" = empty),
+        the same arrangement :meth:`offer` will make (a letter key shows it: aac.ui.next_words)."""
+        order = self._arrange(sugg, "word")
+        return [sugg.words[i] if i is not None else "" for i in order]
+
     def set_preview(self, word: str | None) -> None:
         """Show ``word``'s previews on the ending tiles (None: back to the plain endings)."""
         self.preview_word = word or None

@@ -68,6 +68,7 @@ from aac.ui.effects import (
     LogSelection,
     OpenScreen,
     PartsStatus,
+    PeekPredictions,
     PredictionsIn,
     RequestPredictions,
     SaveDraft,
@@ -76,6 +77,7 @@ from aac.ui.effects import (
     SwitchPress,
 )
 from aac.ui.geometry import TileBox, layout_page
+from aac.ui.next_words import NextWordsOnTile
 from aac.ui.preview_gaze import DWELLING_PHASES, previewing_tile
 from aac.ui.spoken import SpokenMessages
 from aac.ui.view import FrameView
@@ -109,6 +111,7 @@ class BoardOptions:
     text_logging: bool = False
     scan_interval_s: float = 1.2
     adaptive: AdaptiveDwellSettings = AdaptiveDwellSettings()
+    next_words_on_tile: bool = True
 
     @classmethod
     def from_settings(cls, settings: Any) -> BoardOptions:
@@ -121,6 +124,7 @@ class BoardOptions:
             text_logging=bool(getattr(settings, "text_logging", False)),
             scan_interval_s=max(0.3, float(getattr(settings, "scan_interval_ms", 1200)) / 1000.0),
             adaptive=AdaptiveDwellSettings.from_settings(settings),
+            next_words_on_tile=bool(getattr(settings, "next_words_on_tile", True)),
         )
 
 
@@ -185,6 +189,7 @@ class BoardController:
         self.dwell = DwellEngine(options.dwell)
         self.filter = gaze_filter
         self.board = BoardState()
+        self.next_words = NextWordsOnTile(options.next_words_on_tile)
         self.messages = SpokenMessages(SpeechHistory(items=list(history)), self._effects_append,
                                        lambda: self.options.text_logging)
         self.speech_policy = speech_policy or SpeechPolicy()
@@ -290,6 +295,7 @@ class BoardController:
         self._update_preview()
         self._sync_context()
         self._take_suggestions()
+        self._update_next_words()
         self._after_text_change()
         return self.view(now), self.drain_effects()
 
@@ -369,9 +375,36 @@ class BoardController:
         elif box.kind != TileKind.ENDING:
             self.board.set_preview(None)
 
+    def _update_next_words(self) -> None:
+        """The letter or word tile the eye rests on shows the words it brings
+        (aac.ui.next_words); only over fresh suggestions (the words are arranged like the tiles
+        they will replace)."""
+        box = None
+        if not self.session.paused and self.scanner is None and self.board.fresh and self._predictions.present:
+            looked = previewing_tile(self._dwell_state, lambda tid: (b.kind if (b := self._by_id.get(tid)) else None))
+            candidate = self._by_id.get(looked) if looked is not None else None
+            if candidate is not None and candidate.kind in (TileKind.LETTER, TileKind.WORD):
+                box = candidate
+        ask = self.next_words.update(
+            box.id if box is not None else None,
+            lambda: self._after(box) if box is not None else None,
+            self._predictions.peeked,
+            self.board.words_after,
+        )
+        if ask is not None:
+            self._effects.append(PeekPredictions(*ask))
+
+    def _after(self, box: TileBox) -> tuple[str, str] | None:
+        """The (context, prefix) choosing this letter or word tile will make (None: nothing)."""
+        if box.kind == TileKind.LETTER:
+            return self.session.after_letter(str(box.tile.value))
+        slot = self.slot_of(box)
+        return self.session.after_word(slot.text) if slot.enabled and slot.text else None
+
     def _sync_context(self) -> None:
         context, prefix = self.session.context_and_prefix()
         if self.board.set_context(context, prefix):
+            self.next_words.clear()
             self._request_predictions()
 
     def _request_predictions(self, force: bool = False) -> None:
@@ -632,6 +665,7 @@ class BoardController:
         old = self.options
         self.options = options
         self.session.clear_after_speak = options.clear_after_speak
+        self.next_words.enabled = options.next_words_on_tile
         self.theme = pick_theme(self.layout.theme, options.theme)
         if options.dwell != old.dwell:
             self.dwell.reconfigure(options.dwell)
@@ -746,6 +780,7 @@ class BoardController:
             gaze=self.gaze_px if self.options.show_gaze_cursor else None,
             resume_dwell_s=self.dwell.config.resume_dwell_s,
             highlight_ids=scan_highlight(self.scanner),
+            next_words=self.next_words.shown,
             language=self.language,
         )
 

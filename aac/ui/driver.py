@@ -98,6 +98,11 @@ class BoardDriver:
         return self.app.board.slot(box.kind, box.tile.slot or 0)
 
     @property
+    def next_words(self) -> Any:
+        """The tile showing its next words now and the words (aac.ui.next_words.NextWords), or None."""
+        return self.app.controller.next_words.shown
+
+    @property
     def suggestions_complete(self) -> bool:
         return bool(self.app.board.complete)
 

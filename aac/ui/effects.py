@@ -31,6 +31,8 @@ class PredictionsIn:
     error: str | None = None
     ready: bool = True
     present: bool = True
+    #: the answer to the last PeekPredictions, once its words are known (aac.ui.next_words)
+    peeked: Suggestions | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,14 @@ class Learn:
 @dataclass(frozen=True)
 class RequestPredictions:
     """Ask for suggestions for this context (never waits)."""
+
+    context: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class PeekPredictions:
+    """Ask, at low priority, for the words a letter key will bring (aac.ui.next_words)."""
 
     context: str
     prefix: str
@@ -185,6 +195,6 @@ class Activated:
 
 
 Effect = (
-    Speak | Click | StopSpeech | Learn | RequestPredictions | LogSelection | LogError | LogMessage
+    Speak | Click | StopSpeech | Learn | RequestPredictions | PeekPredictions | LogSelection | LogError | LogMessage
     | DwellTimeChanged | SaveDraft | SaveHistory | ForgetHistory | OpenScreen | Activated
 )

@@ -13,6 +13,7 @@ import pygame
 
 from aac.ui.fonts import FontBook
 from aac.ui.geometry import TileBox
+from aac.ui.next_words import WORDS_SHARE, line_centres, line_step
 from aac.ui.surface_cache import SurfaceCache
 from aac.ui.view import FrameView
 from aac.ui.wording import action_label, status_text
@@ -174,7 +175,11 @@ class Renderer:
         max_lines = 3 if kind in ("ending", "chunk", "phrase", "history") else 2
         look = (box.rect[2], box.rect[3], bg, fill, edge, edge_w, text, colour, max_size, max_lines)
         picture = getattr(box.tile, "picture_path", None)
-        return look + (str(picture),) if picture else look  # aac.ui.pictures draws it above the label
+        if picture:
+            return look + (str(picture),)  # aac.ui.pictures draws it above the label
+        if view.next_words is not None and view.next_words.box_id == box.id and kind in ("letter", "word"):
+            return look + (tuple(view.next_words.words),)  # drawn under the label
+        return look
 
     def tile_image(self, look: tuple) -> pygame.Surface:
         """A tile drawn once and reused every frame until its look changes."""
@@ -187,7 +192,9 @@ class Renderer:
             radius = max(4, min(w, h) // 12)
             pygame.draw.rect(img, fill, rect, border_radius=radius)
             pygame.draw.rect(img, edge, rect, width=edge_w, border_radius=radius)
-            if len(look) > 10:
+            if len(look) > 10 and isinstance(look[10], tuple):
+                rect, max_size = self._draw_next_words(img, look[10], rect, colour, max_size)
+            elif len(look) > 10:
                 from aac.ui.pictures import draw_picture
 
                 text_rect = draw_picture(img, look[10], rect, bool(text))
@@ -197,6 +204,35 @@ class Renderer:
                 self.draw_text_centered(img, text, rect, max_size, colour, max_lines)
             self._tile_cache.put(look, img)
         return img
+
+    #: Smallest size for the next words on a tile (px): below it a line is left out, not shrunk.
+    KEY_WORD_MIN_PX = 13
+    #: Smallest room left for the tile's own label (px); on smaller tiles no next words are drawn.
+    KEY_LABEL_MIN_PX = 32
+
+    def _draw_next_words(self, img: pygame.Surface, words: tuple[str, ...], rect: pygame.Rect, colour: RGB,
+                        max_size: int) -> tuple[pygame.Rect, int]:
+        """The next words of the tile being dwelt on (aac.ui.next_words), one per line in the
+        word tiles' order, under its label; returns the rect and size left for the label."""
+        room_w = rect.w - 2 * max(4, rect.w // 14)
+        lines = list(words)
+        while lines:
+            size = min(int(line_step(rect.h, len(lines)) / 1.1), max(self.KEY_WORD_MIN_PX, int(rect.h * 0.17)))
+            widest = max((self.fonts.size(w, size)[0] for w in lines if w), default=0)
+            if widest > room_w:
+                size = int(size * room_w / widest)
+            if size >= self.KEY_WORD_MIN_PX:
+                break
+            lines.pop()  # too small to read: fewer lines, never tinier ones
+        bar = max(6, rect.h // 18) + 8  # the dwell bar runs along the top of such a tile
+        letter = pygame.Rect(rect.x, rect.y + bar // 2, rect.w, round(rect.h * (1 - WORDS_SHARE)) - bar // 2)
+        if not lines or letter.h < self.KEY_LABEL_MIN_PX:
+            return rect, max_size  # a tile too small for both: its label alone, as ever
+        for word, (cx, cy) in zip(lines, line_centres(tuple(rect), len(lines))):
+            if word:
+                text = self.fonts.render(word, size, colour, like=word)
+                img.blit(text, (round(cx - text.get_width() / 2), round(cy - text.get_height() / 2)))
+        return letter, min(max_size, int(letter.h * 0.9))
 
     def draw(self, surf: pygame.Surface, view: FrameView) -> None:
         """Compose cached tile images, then the moving parts (dwell, flash, cursor) on top."""
@@ -234,7 +270,9 @@ class Renderer:
             if box is not None:
                 rect = pygame.Rect(box.rect)
                 radius = max(4, min(rect.w, rect.h) // 12)
-                self._draw_progress(surf, rect, view.dwell_progress, dwell, radius)
+                # a tile showing its next words has them where the bar runs: the bar goes on top
+                top = view.next_words is not None and view.next_words.box_id == box.id
+                self._draw_progress(surf, rect, view.dwell_progress, dwell, radius, top=top)
         for box in view.boxes:
             if box.id in view.highlight_ids:
                 rect = pygame.Rect(box.rect)
@@ -259,12 +297,15 @@ class Renderer:
             base = min(rect.h * 0.42, 64)
         return max(12, int(base * (scale or 1.0)))
 
-    def _draw_progress(self, surf: pygame.Surface, rect: pygame.Rect, progress: float, colour: RGB, radius: int) -> None:
-        """A thick outline plus a bar filling left to right along the bottom of the tile."""
+    def _draw_progress(self, surf: pygame.Surface, rect: pygame.Rect, progress: float, colour: RGB, radius: int,
+                       top: bool = False) -> None:
+        """A thick outline plus a bar filling left to right along the bottom of the tile (its
+        top, thinner, when the bottom holds the tile's next words)."""
         pygame.draw.rect(surf, colour, rect, width=6, border_radius=radius)
-        bar_h = max(8, rect.h // 9)
-        inner = rect.inflate(-2 * max(12, radius), -20)
-        bar = pygame.Rect(inner.x, inner.bottom - bar_h, int(inner.w * min(1.0, progress)), bar_h)
+        bar_h = max(6, rect.h // 18) if top else max(8, rect.h // 9)
+        inner = rect.inflate(-2 * max(12, radius), -16 if top else -20)
+        y = inner.y if top else inner.bottom - bar_h
+        bar = pygame.Rect(inner.x, y, int(inner.w * min(1.0, progress)), bar_h)
         if bar.w > 0:
             pygame.draw.rect(surf, colour, bar, border_radius=bar_h // 2)
 

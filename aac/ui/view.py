@@ -12,6 +12,7 @@ from typing import Any
 
 from aac.ui.board_state import SlotContent
 from aac.ui.geometry import TileBox
+from aac.ui.next_words import NextWords
 
 
 @dataclass
@@ -37,3 +38,4 @@ class FrameView:
     resume_dwell_s: float = 2.0
     highlight_ids: frozenset[str] = frozenset()  # switch scanning: the highlighted row or tile
     language: str = "en"  # the board's own words (aac.ui.wording)
+    next_words: NextWords | None = None  # the tile being dwelt on and the words it brings (aac.ui.next_words)
