@@ -325,6 +325,7 @@ function renderSettings() {
   $("sTextLog").checked = !!s.text_logging; $("sFilter").checked = !!s.profanity_filter;
   $("sHistAudio").checked = !!s.keep_history_audio;
   $("sAdaptive").checked = !!s.adaptive_dwell; $("sGate").checked = !!s.suggestion_gate;
+  $("sNextWords").checked = !!s.next_words_on_tile;
   $("sAdaptMin").value = (s.adaptive_dwell_min_ms / 1000).toFixed(1); $("sAdaptMax").value = (s.adaptive_dwell_max_ms / 1000).toFixed(1);
   $("sAdaptMin").disabled = $("sAdaptMax").disabled = !s.adaptive_dwell;
 }
@@ -590,6 +591,7 @@ function wire() {
   $("sAdaptMin").onchange = (e) => setSetting("adaptive_dwell_min_ms", Math.round(parseFloat(e.target.value) * 1000));
   $("sAdaptMax").onchange = (e) => setSetting("adaptive_dwell_max_ms", Math.round(parseFloat(e.target.value) * 1000));
   $("sGate").onchange = (e) => setSetting("suggestion_gate", e.target.checked);
+  $("sNextWords").onchange = (e) => setSetting("next_words_on_tile", e.target.checked);
   $("tRec").onchange = (e) => { setTileField("recording", e.target.value || null); if (e.target.value) status("Recording attached (Save to keep it)."); };
   $("tRecDetach").onclick = () => { setTileField("recording", null); status("Recording detached: the tile says its words (Save to keep it)."); };
   $("tRecPlay").onclick = () => { const t = currentTile(); if (t && t.recording) playRecording(t.recording, $("tRecMsg")); };
