@@ -69,3 +69,83 @@ def test_person_undoes_what_it_did_not_intend(tmp_path):
         assert person.false_activations == 0
     finally:
         app.close()
+
+
+class ScriptedService:
+    """Instant suggestions from a table (the person's reading is tested here, not the model)."""
+
+    ready, error = True, None
+
+    def __init__(self, table: dict) -> None:
+        self.table = table
+        self._latest = None
+        self._peeked = None
+        self.peeks: list[tuple[str, str]] = []
+
+    def _answer(self, context: str, prefix: str):
+        from aac.predict.types import Suggestions
+
+        words = list(self.table.get((context, prefix), ["and", "the", "to", "a", "of"]))
+        # one ending, which the confidence gate hides (an empty tile is not read)
+        return Suggestions(context, prefix, words, ["And so on."], endings_shown=[False])
+
+    def request(self, context: str, prefix: str) -> None:
+        self._latest = self._answer(context, prefix)
+
+    def latest(self):
+        return self._latest
+
+    def peek(self, context: str, prefix: str) -> None:
+        self.peeks.append((context, prefix))
+        self._peeked = self._answer(context, prefix)
+
+    def peeked(self, context: str, prefix: str):
+        p = self._peeked
+        return p if p is not None and p.matches(context, prefix) else None
+
+    def learn(self, sentence: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("reads", [True, False])
+def test_person_reads_the_next_words_on_the_key_and_takes_the_word_without_searching(tmp_path, reads):
+    """Dwelling on "h", the key shows Hello / How / Help (word tiles 1-3 after the letter): the
+    person reads "Hello" during the dwell and stops, and after the letter takes word tile 1 from
+    memory. The person before session 11 (``reads=False``) reads the word tile instead."""
+    pygame.display.init()
+    pygame.font.init()
+    clock = SimClock()
+    speaker = RecordingSpeaker()
+    service = ScriptedService({("", ""): ["I", "the", "please", "can", "what"],
+                               ("", "H"): ["Hello", "How", "Help", "Hi", "He"]})
+    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1920, 1080)), layout_name="default",
+                   clock=clock, service=service, speaker=speaker, handle_events=False, source_name="sim")
+    rng = random.Random(3)
+    person = SimulatedPerson(app, rng, reads_tile_words=reads)
+    app.source = SimulatedTobii(person, (1920, 1080), clock, rng, noise_deg=0.5)
+    app.on_activation = person.on_activation
+    try:
+        person.begin("hello", clock.now)
+        app.set_page("keyboard")
+        for _ in range(60 * 60):
+            person.update(clock.now)
+            app.step(clock.now)
+            clock.now += 1 / 60
+            if person.done:
+                break
+        assert person.done and speaker.spoken == ["Hello"]
+        assert [a.kind for a in app.activations] == ["letter", "word", "action"], "h, Hello, speak"
+        assert person.false_activations == 0
+        assert ("", "H") in service.peeks
+        if reads:
+            assert person.key_lines_read == 1, "Hello: found, stops reading"
+            assert person.tiles_read == 5, "the five word tiles at the start, none after the letter"
+            assert person.tiles_recalled >= 1
+        else:
+            assert person.key_lines_read == 0
+            assert person.tiles_read == 5 + 1, "after the letter: Hello on its tile"
+    finally:
+        app.close()

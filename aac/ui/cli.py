@@ -45,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--json", action="store_true", help="print one final JSON line with the results")
     sim.add_argument("--verbose", "-v", action="store_true", help="print each sentence as it is finished")
     sim.add_argument("--reread-all", action="store_true", help="the simulated person before issue 15: re-reads every tile after every selection")
+    sim.add_argument("--ignore-tile-words", action="store_true",
+                     help="the simulated person before session 11: does not read the next words on the tile it dwells on")
     sim.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                      help="profile setting for this run only, e.g. suggestion_gate=false (repeatable)")
     sim.set_defaults(func=cmd_simulate)
@@ -281,6 +283,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         log_as_use=args.log_as_use,
         person_remembers=not args.reread_all,
+        person_reads_tile_words=not args.ignore_tile_words,
         settings=_overrides(args.set),
     )
     if cfg.settings is None:

@@ -14,6 +14,9 @@ The person (:class:`SimulatedPerson`) behaves like a careful expert user:
   sentence; an empty tile is not read, and a tile read a moment ago whose text did not change is
   not read again (at most 4 remembered, see ``SimulatedPerson.MEMORY_TILES``; ``--reread-all``
   is the person before issue 15, who re-read every tile after every selection);
+- while dwelling on a letter key or a word tile, reads the next words the board shows on it
+  (aac.ui.next_words), line by line, and knows those word tiles afterwards (``--ignore-tile-words``
+  is the person before session 11, who did not);
 - chooses an ending equal to the rest of its sentence, else a previewed ending (word tile, then
   the ending tile), else the next word, else the next letter (switching to the keyboard page
   when the letter is not on the current one); then speaks the sentence;
@@ -44,6 +47,7 @@ from aac.kinds import CONTENT_KINDS, Action, TileKind
 from aac.predict.filters import TextRules
 from aac.ui.driver import BoardDriver
 from aac.ui.geometry import TileBox, px_per_degree
+from aac.ui.next_words import line_centres
 
 FRAME_S = 1.0 / 60.0
 SAMPLE_HZ = 60.0
@@ -216,8 +220,11 @@ class SimulatedPerson:
     #: Exp. Psychol. HPP 10(5):601-621).
     MEMORY_TILES = 4
 
-    def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0, remember: bool = True) -> None:
-        """``remember=False`` is the person before issue 15, who re-read every tile each time."""
+    def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0, remember: bool = True,
+                 reads_tile_words: bool = True) -> None:
+        """``remember=False`` is the person before issue 15, who re-read every tile each time;
+        ``reads_tile_words=False`` the person before session 11, who did not read the next words
+        on the tile it dwells on (aac.ui.next_words)."""
         self.app = app
         #: The public way to read the board (tiles, what they show): no private attributes.
         self.driver = BoardDriver(app)
@@ -250,6 +257,14 @@ class SimulatedPerson:
         self.remember = remember
         self.tiles_read = 0
         self.tiles_recalled = 0
+        # Next words on the tile being dwelt on (aac.ui.next_words), read during the dwell:
+        # the tile, its words when reading began, line -> word read so far, when the next is read.
+        self.key_box: str | None = None
+        self.key_words_seen: tuple[str, ...] = ()
+        self.key_known: dict[int, str] = {}
+        self.key_next_at: float | None = None
+        self.key_lines_read = 0
+        self.reads_tile_words = reads_tile_words
 
     # -------------------------------------------------------------- sentence control
     def begin(self, sentence: str, now: float) -> None:
@@ -400,6 +415,8 @@ class SimulatedPerson:
         else:
             if act.kind in CONTENT_KINDS or (act.kind == TileKind.ACTION and act.text == Action.SPACE):
                 self.text_selections += 1
+            if self.intent.purpose in ("letter", "word"):
+                self.remember_next_words()
             if act.kind == "action" and act.text == "speak":
                 self.spoken = self.driver.last_spoken
                 self.done = True
@@ -413,6 +430,8 @@ class SimulatedPerson:
         if self.done:
             return
         if it.kind == "select":
+            if it.purpose in ("letter", "word") and self.remember and self.reads_tile_words:
+                self.read_next_words(it, now)
             limit = self.app.dwell_config.dwell_s + self.app.dwell_config.lock_on_s + 3.0
             if self.app.session.paused:
                 limit += self.app.dwell_config.resume_dwell_s
@@ -432,6 +451,54 @@ class SimulatedPerson:
             self.read_next(now)
             return
         self.decide(now)
+
+    def read_next_words(self, it: Intent, now: float) -> None:
+        """While dwelling on a letter or word tile, read the next words it shows, line by line
+        (each a 200-400 ms fixation after a small saccade within the tile, as a tile read
+        costs), and stop at the next word of the sentence. The words appear while the eye is
+        already on the tile, and an onset there is seen without search (Yantis & Jonides 1984,
+        see MEMORY_TILES). AugKey (Diaz-Tula & Morimoto, CHI 2016) measured that people read
+        such words during the dwell; aac.ui.next_words says why the board shows them.
+        """
+        shown = self.driver.next_words
+        if shown is None or shown.box_id != it.box_id or not shown.words:
+            return
+        if self.key_box != it.box_id or self.key_words_seen != shown.words:
+            self.key_box, self.key_words_seen, self.key_known = it.box_id, shown.words, {}
+            self.key_next_at = None
+        line = len(self.key_known)
+        done, _ = self.state()
+        # the word this selection leads to: the word being typed, or the one after the word tile
+        at = len(done) + (1 if it.purpose == "word" else 0)
+        nxt = self.target_words[at] if at < len(self.target_words) else None
+        if nxt is None or line >= len(shown.words) or any(norm(w) == nxt for w in self.key_known.values()):
+            return  # the sentence ends here, every line is read, or the word was found
+        if self.key_next_at is None:
+            box = self.box(it.box_id)
+            if box is None:
+                return
+            self.look_at(line_centres(box.rect, len(shown.words))[line], now)
+            self.key_next_at = self.saccade_end + self.rng.uniform(0.2, 0.4) + 0.05
+            return
+        if now < self.key_next_at:
+            return
+        self.key_known[line] = shown.words[line]
+        self.key_lines_read += 1
+        self.key_next_at = None
+
+    def remember_next_words(self) -> None:
+        """The tile fired: the lines read on it are what the word tiles will show (line i =
+        word tile i), kept like tiles read a moment ago (MEMORY_TILES)."""
+        known, self.key_known, self.key_box, self.key_words_seen = self.key_known, {}, None, ()
+        self.key_next_at = None
+        for line, word in sorted(known.items()):
+            box = self.find("word", slot=line)
+            if box is None or not word:
+                continue
+            self.memory.pop(box.id, None)
+            self.memory[box.id] = (word, None)
+            while len(self.memory) > self.MEMORY_TILES:
+                self.memory.pop(next(iter(self.memory)))
 
     def select(self, box: TileBox | None, purpose: str, now: float, via: str | None = None) -> None:
         if box is None:
@@ -609,6 +676,8 @@ class SimulationConfig:
     on_sentence: Callable[[SentenceResult], None] | None = None
     # issue 15: False = the person before it, who re-read every tile after every selection
     person_remembers: bool = True
+    # session 11: False = the person who does not read the next words on the tile it dwells on
+    person_reads_tile_words: bool = True
     # profile settings changed in memory for this run (e.g. {"suggestion_gate": False})
     settings: dict[str, Any] | None = None
 
@@ -685,7 +754,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     if parts["usage_log"] is not None:
         parts["usage_log"].close()  # unused (the copy's log, or replaced by the marked one): writes nothing
     set_language(str(getattr(app.layout, "language", "en") or "en"))
-    person = SimulatedPerson(app, rng, remember=cfg.person_remembers)
+    person = SimulatedPerson(app, rng, remember=cfg.person_remembers, reads_tile_words=cfg.person_reads_tile_words)
     source = SimulatedTobii(person, cfg.size, clock, rng, cfg.noise_deg)
     app.source = source
     app.on_activation = person.on_activation
@@ -808,7 +877,9 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
         "preview_endings": previews_used,
         "tiles_read": person.tiles_read,
         "tiles_recalled": person.tiles_recalled,
-        "person": "remembers unchanged tiles" if cfg.person_remembers else "re-reads every tile",
+        "next_words_read": person.key_lines_read,
+        "person": ("re-reads every tile" if not cfg.person_remembers else
+                   "remembers unchanged tiles" + (", reads the next words on the tile" if cfg.person_reads_tile_words else "")),
     }
     if cfg.frames_dir is not None:
         out["frames_saved"] = saved
