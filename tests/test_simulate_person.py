@@ -87,7 +87,8 @@ class ScriptedService:
 
         words = list(self.table.get((context, prefix), ["and", "the", "to", "a", "of"]))
         # one ending, which the confidence gate hides (an empty tile is not read)
-        return Suggestions(context, prefix, words, ["And so on."], endings_shown=[False])
+        return Suggestions(context, prefix, words, ["And so on."], previews=dict(self.table.get("previews", {})),
+                           endings_shown=[False])
 
     def request(self, context: str, prefix: str) -> None:
         self._latest = self._answer(context, prefix)
@@ -147,5 +148,37 @@ def test_person_reads_the_next_words_on_the_key_and_takes_the_word_without_searc
         else:
             assert person.key_lines_read == 0
             assert person.tiles_read == 5 + 1, "after the letter: Hello on its tile"
+    finally:
+        app.close()
+
+
+def test_dwelling_on_a_word_the_person_sees_its_preview_and_takes_the_ending(tmp_path):
+    """The word "Hello" is known from the key; while dwelling on its tile the ending tiles show
+    "Hello there." (its preview), seen as when reading the tile: word + ending in one selection."""
+    pygame.display.init()
+    pygame.font.init()
+    clock = SimClock()
+    speaker = RecordingSpeaker()
+    service = ScriptedService({("", ""): ["I", "the", "please", "can", "what"],
+                               ("", "H"): ["Hello", "How", "Help", "Hi", "He"],
+                               "previews": {"Hello": ["Hello there."]}})
+    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1920, 1080)), layout_name="default",
+                   clock=clock, service=service, speaker=speaker, handle_events=False, source_name="sim")
+    rng = random.Random(3)
+    person = SimulatedPerson(app, rng)
+    app.source = SimulatedTobii(person, (1920, 1080), clock, rng, noise_deg=0.5)
+    app.on_activation = person.on_activation
+    try:
+        person.begin("hello there", clock.now)
+        app.set_page("keyboard")
+        for _ in range(60 * 60):
+            person.update(clock.now)
+            app.step(clock.now)
+            clock.now += 1 / 60
+            if person.done:
+                break
+        assert person.done and speaker.spoken == ["Hello there."]
+        assert [a.kind for a in app.activations] == ["letter", "ending", "action"], "h, Hello there., speak"
+        assert person.false_activations == 0
     finally:
         app.close()

@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--verbose", "-v", action="store_true", help="print each sentence as it is finished")
     sim.add_argument("--reread-all", action="store_true", help="the simulated person before issue 15: re-reads every tile after every selection")
     sim.add_argument("--ignore-tile-words", action="store_true",
-                     help="the simulated person before session 11: does not read the next words on the tile it dwells on")
+                     help="the simulated person before session 11: does not read what the tile it dwells on brings up "
+                          "(its next words, a word's previews)")
     sim.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                      help="profile setting for this run only, e.g. suggestion_gate=false (repeatable)")
     sim.set_defaults(func=cmd_simulate)

@@ -15,8 +15,9 @@ The person (:class:`SimulatedPerson`) behaves like a careful expert user:
   not read again (at most 4 remembered, see ``SimulatedPerson.MEMORY_TILES``; ``--reread-all``
   is the person before issue 15, who re-read every tile after every selection);
 - while dwelling on a letter key or a word tile, reads the next words the board shows on it
-  (aac.ui.next_words), line by line, and knows those word tiles afterwards (``--ignore-tile-words``
-  is the person before session 11, who did not);
+  (aac.ui.next_words), line by line, and knows those word tiles afterwards; dwelling on a word
+  tile it sees that word's previews as when reading it (``--ignore-tile-words`` is the person
+  before session 11, who did neither);
 - chooses an ending equal to the rest of its sentence, else a previewed ending (word tile, then
   the ending tile), else the next word, else the next letter (switching to the keyboard page
   when the letter is not on the current one); then speaks the sentence;
@@ -223,8 +224,8 @@ class SimulatedPerson:
     def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0, remember: bool = True,
                  reads_tile_words: bool = True) -> None:
         """``remember=False`` is the person before issue 15, who re-read every tile each time;
-        ``reads_tile_words=False`` the person before session 11, who did not read the next words
-        on the tile it dwells on (aac.ui.next_words)."""
+        ``reads_tile_words=False`` the person before session 11, who did not read what the tile
+        it dwells on brings up: the next words on it (aac.ui.next_words), a word's previews."""
         self.app = app
         #: The public way to read the board (tiles, what they show): no private attributes.
         self.driver = BoardDriver(app)
@@ -265,6 +266,7 @@ class SimulatedPerson:
         self.key_next_at: float | None = None
         self.key_lines_read = 0
         self.reads_tile_words = reads_tile_words
+        self.preview_seen_at = math.inf  # when the word tile being dwelt on has been looked at
 
     # -------------------------------------------------------------- sentence control
     def begin(self, sentence: str, now: float) -> None:
@@ -431,6 +433,8 @@ class SimulatedPerson:
             return
         if it.kind == "select":
             if it.purpose in ("letter", "word") and self.remember and self.reads_tile_words:
+                if it.purpose == "word" and now >= self.preview_seen_at and self.take_preview(it, now):
+                    return
                 self.read_next_words(it, now)
             limit = self.app.dwell_config.dwell_s + self.app.dwell_config.lock_on_s + 3.0
             if self.app.session.paused:
@@ -486,6 +490,23 @@ class SimulatedPerson:
         self.key_lines_read += 1
         self.key_next_at = None
 
+    def take_preview(self, it: Intent, now: float) -> bool:
+        """Dwelling on a word tile, the person sees its previews on the ending tiles as when
+        reading it (the rule of :meth:`_judge`): one that finishes the sentence is taken instead
+        ("word + ending" in one selection). Without this, a word known from the tile it came
+        from (:meth:`remember_next_words`) was chosen without a look at where it leads."""
+        box = self.box(it.box_id)
+        if box is None:
+            return False
+        word = self.app.board.slot(box.kind, box.tile.slot or 0).text
+        rest = self.rest()
+        for eb in self.app.boxes:
+            es = self.app.board.slot("ending", eb.tile.slot or 0) if eb.kind == "ending" else None
+            if es is not None and es.enabled and es.via_word == word and norm(es.text) == rest:
+                self.select(eb, "preview", now, via=word)
+                return True
+        return False
+
     def remember_next_words(self) -> None:
         """The tile fired: the lines read on it are what the word tiles will show (line i =
         word tile i), kept like tiles read a moment ago (MEMORY_TILES)."""
@@ -506,6 +527,8 @@ class SimulatedPerson:
             self.set_intent(Intent("wait"), now)
             return
         self.set_intent(Intent("select", box.id, purpose=purpose, via_word=via), now)
+        # a word tile's previews are seen as when reading it: one fixation after the eye lands
+        self.preview_seen_at = self.saccade_end + self.rng.uniform(0.2, 0.4) if purpose == "word" else math.inf
 
     def decide(self, now: float) -> None:
         app = self.app
