@@ -78,7 +78,7 @@ from aac.ui.effects import (
 )
 from aac.ui.geometry import TileBox, layout_page
 from aac.ui.next_words import NextWordsOnTile
-from aac.ui.preview_gaze import DWELLING_PHASES, previewing_tile
+from aac.ui.preview_gaze import DWELLING_PHASES, follow_preview, previewing_tile
 from aac.ui.spoken import SpokenMessages
 from aac.ui.view import FrameView
 from aac.ui.wording import board_text, status_text
@@ -292,7 +292,7 @@ class BoardController:
                 self.activate(state.activated, now)
                 self._sync_context()  # the old suggestions are stale from this very sample on
                 targets = self.targets()
-        self._update_preview()
+        follow_preview(self.board, self._looked(), self.slot_of)  # a word tile looked at: its previews
         self._sync_context()
         self._take_suggestions()
         self._update_next_words()
@@ -359,47 +359,20 @@ class BoardController:
             return None
         return box.kind, box.tile.slot or 0
 
-    def _update_preview(self) -> None:
-        """Gaze resting on a word tile -> preview its endings; on another (non-ending) tile ->
-        clear (:func:`aac.ui.preview_gaze.previewing_tile` says which tile, and when)."""
+    def _looked(self) -> TileBox | None:
+        """The tile the eye rests on, as :func:`aac.ui.preview_gaze.previewing_tile` says."""
         looked = previewing_tile(self._dwell_state, lambda tid: (b.kind if (b := self._by_id.get(tid)) else None))
-        if looked is None:
-            return
-        box = self._by_id.get(looked)
-        if box is None:
-            return
-        if box.kind == TileKind.WORD:
-            slot = self.slot_of(box)
-            if slot.enabled:
-                self.board.set_preview(slot.text)
-        elif box.kind != TileKind.ENDING:
-            self.board.set_preview(None)
+        return self._by_id.get(looked) if looked is not None else None
 
     def _update_next_words(self) -> None:
         """The letter or word tile the eye rests on shows the words it brings
-        (aac.ui.next_words); only over fresh suggestions (the words are arranged like the tiles
+        (aac.ui.next_words); only over fresh suggestions (they are arranged like the tiles
         they will replace)."""
-        box = None
-        if not self.session.paused and self.scanner is None and self.board.fresh and self._predictions.present:
-            looked = previewing_tile(self._dwell_state, lambda tid: (b.kind if (b := self._by_id.get(tid)) else None))
-            candidate = self._by_id.get(looked) if looked is not None else None
-            if candidate is not None and candidate.kind in (TileKind.LETTER, TileKind.WORD):
-                box = candidate
-        ask = self.next_words.update(
-            box.id if box is not None else None,
-            lambda: self._after(box) if box is not None else None,
-            self._predictions.peeked,
-            self.board.words_after,
-        )
+        on = not self.session.paused and self.scanner is None and self.board.fresh and self._predictions.present
+        ask = self.next_words.follow(self._looked() if on else None, self.session, self.slot_of,
+                                     self._predictions.peeked, self.board.words_after)
         if ask is not None:
             self._effects.append(PeekPredictions(*ask))
-
-    def _after(self, box: TileBox) -> tuple[str, str] | None:
-        """The (context, prefix) choosing this letter or word tile will make (None: nothing)."""
-        if box.kind == TileKind.LETTER:
-            return self.session.after_letter(str(box.tile.value))
-        slot = self.slot_of(box)
-        return self.session.after_word(slot.text) if slot.enabled and slot.text else None
 
     def _sync_context(self) -> None:
         context, prefix = self.session.context_and_prefix()

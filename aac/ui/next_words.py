@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from aac.kinds import TileKind
 from aac.predict.types import Suggestions
 
 #: Lines a tile shows at most: the first word tiles, read in the dwell's second. A reading
@@ -95,7 +97,23 @@ class NextWordsOnTile:
             self.shown = None
         return ask
 
+    def follow(self, looked: Any, session: Any, slot_of: Callable[[Any], Any], peeked: Suggestions | None,
+               words_after: Callable[[Suggestions], list[str]]) -> tuple[str, str] | None:
+        """:meth:`update` for the tile the eye rests on (``looked``: a TileBox or None); only
+        letter keys and word tiles bring next words."""
+        if looked is None or looked.kind not in (TileKind.LETTER, TileKind.WORD):
+            return self.update(None, lambda: None, peeked, words_after)
+        return self.update(looked.id, lambda: brings(looked, session, slot_of), peeked, words_after)
+
     def clear(self) -> None:
         """The text changed or the board paused: nothing is shown until the eye rests again."""
         self.shown = None
         self.asked = None
+
+
+def brings(box: Any, session: Any, slot_of: Callable[[Any], Any]) -> tuple[str, str] | None:
+    """The (context, prefix) choosing this letter key or word tile will make (None: nothing)."""
+    if box.kind == TileKind.LETTER:
+        return session.after_letter(str(box.tile.value))
+    slot = slot_of(box)
+    return session.after_word(slot.text) if slot.enabled and slot.text else None

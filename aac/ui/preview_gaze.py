@@ -10,6 +10,7 @@ them finished its sentence (models/README.md, session 7).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from aac.gaze.dwell import DwellState
 from aac.kinds import TileKind
@@ -42,3 +43,16 @@ def previewing_tile(state: DwellState, kind_of: Callable[[str], str | None]) -> 
     if looked is None and state.progress > 0:
         looked = state.target_id
     return looked
+
+
+def follow_preview(board: Any, looked: Any, slot_of: Callable[[Any], Any]) -> None:
+    """Gaze resting on a word tile -> ``board`` (BoardState) previews its endings; on another
+    tile but an ending -> back to the plain endings; ``looked`` None -> unchanged."""
+    if looked is None:
+        return
+    if looked.kind == TileKind.WORD:
+        slot = slot_of(looked)
+        if slot.enabled:
+            board.set_preview(slot.text)
+    elif looked.kind != TileKind.ENDING:
+        board.set_preview(None)
