@@ -6,8 +6,9 @@ page of one layout at one size (a caregiver checking a board they made, a bug re
 
 Runs the same BoardApp as ``aac run`` headless, with the real prediction model, a throw-away
 profile and the mouse gaze source pointed at tiles (hover = gaze), and saves for each size:
-the home page, the keyboard page mid-word, and a preview state (gaze resting on a word tile, its
-endings shown on the ending tiles, dwell ring filling).
+the home page, the keyboard page mid-word, a preview state (gaze resting on a word tile, its
+endings shown on the ending tiles, dwell ring filling) and next words (gaze resting on a letter
+key that shows the words it brings, aac.ui.next_words).
 """
 
 from __future__ import annotations
@@ -85,6 +86,20 @@ def take(out_dir: Path, size: tuple[int, int], layout: str = "default", language
             app.step()
             time.sleep(1 / 60)
 
+    def next_words(text: str, letter: str) -> None:
+        """On the keyboard, the gaze rests on a letter key until its next words show
+        (aac.ui.next_words), with part of the dwell done."""
+        app.set_page("keyboard")
+        app.session.restore(text)
+        _wait_fresh(app, step)
+        key = next(b for b in app.boxes if b.kind == "letter" and str(b.tile.value).lower() == letter)
+        pointer[0] = key.center
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 10 and app.controller.next_words.shown is None:
+            app.step()
+            time.sleep(1 / 60)
+        frames(20)
+
     try:
         if language == "ru":
             app.session.restore("У меня болит ")
@@ -104,6 +119,8 @@ def take(out_dir: Path, size: tuple[int, int], layout: str = "default", language
         save("keyboard")
         preview("Can you ")
         save("preview")
+        next_words("I want to go to the ", "s")
+        save("next-words")
     finally:
         app.close()
         pygame.display.quit()
