@@ -6,6 +6,8 @@ import importlib
 import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -310,10 +312,13 @@ def test_failover_reports_loss_settles_and_switches():
         fo.poll()
     assert fo.current is a and fo.lost and fo.status.endswith("(eyes not found)")
     a.valid = None  # now the device goes silent: switch after failover_s
-    while fo.current is a:
+    while not fo.switching:
         clock.t += 0.1
         fo.poll()
-    assert fo.current is b and b.started and fo.status.startswith("Switched to mouse: tobii sent no data for 3.")
+    assert fo.current is None and fo.status.startswith("Switching to the next input: tobii sent no data for 3.")
+    _switch_done(fo)
+    assert fo.current is b and b.started and not fo.switching
+    assert fo.status.startswith("Switched to mouse: tobii sent no data for 3.")
     kinds = [e.kind for e in fo.drain_events()]
     assert kinds == ["lost", "restored", "lost", "switched"]
 
@@ -330,7 +335,78 @@ def test_failover_on_invalid_data_is_opt_in():
     assert fo.current is a
     clock.t += 0.2
     fo.poll()
+    assert fo.switching
+    _switch_done(fo)
     assert fo.current is b
+
+
+def _switch_done(fo, timeout=5.0):
+    """A switch runs in the background: wait (real time) for its thread, then poll takes it."""
+    thread = fo._switch_thread
+    assert thread is not None
+    thread.join(timeout)
+    fo.poll()
+
+
+class SlowStartSource(ScriptedSource):
+    """A device whose start takes as long as the test says (a webcam opening, a tracker search)."""
+
+    def __init__(self, name, clock, release):
+        super().__init__(name, clock)
+        self.release = release
+
+    def start(self):
+        assert self.release.wait(5.0)
+        super().start()
+
+    def stop(self):
+        self.stopped = True
+
+
+def test_a_switch_to_a_slow_device_never_holds_up_the_board():
+    """The tracker goes silent and the next input takes seconds to open: every poll returns at
+    once with no valid gaze (the board keeps drawing, no dwell runs), then the new input is used."""
+    clock = FakeClock(0.0)
+    release = threading.Event()
+    tracker, webcam = ScriptedSource("tobii", clock), SlowStartSource("webcam", clock, release)
+    fo = FailoverSource([tracker, webcam], failover_s=3.0, settle_s=0.2, retry_primary_s=None, clock=clock)
+    fo.start()
+    tracker.valid = None
+    while not fo.switching:
+        clock.t += 0.1
+        fo.poll()
+    slowest = 0.0
+    for _ in range(20):  # the webcam is still opening
+        clock.t += 0.1
+        t0 = time.perf_counter()
+        out = fo.poll()
+        slowest = max(slowest, time.perf_counter() - t0)
+        assert out and not any(s.valid for s in out)
+    assert fo.switching and fo.current is None and "Switching to the next input" in fo.status
+    assert slowest < 0.5  # a poll never waits for the device (it would wait 5 s)
+    release.set()
+    _switch_done(fo)
+    assert fo.current is webcam and webcam.started and fo.status.startswith("Switched to webcam")
+    clock.t += 0.1
+    assert not fo.poll()[0].valid  # settling first, as after any switch
+    assert [e.kind for e in fo.drain_events()] == ["lost", "switched"]
+
+
+def test_a_board_closed_while_switching_stops_the_device_that_opened_late():
+    clock = FakeClock(0.0)
+    release = threading.Event()
+    tracker, webcam = ScriptedSource("tobii", clock), SlowStartSource("webcam", clock, release)
+    fo = FailoverSource([tracker, webcam], failover_s=3.0, retry_primary_s=None, clock=clock)
+    fo.start()
+    tracker.valid = None
+    while not fo.switching:
+        clock.t += 0.1
+        fo.poll()
+    thread = fo._switch_thread
+    fo.stop()
+    release.set()
+    thread.join(5.0)
+    assert webcam.started and getattr(webcam, "stopped", False) and fo.current is None
 
 
 def test_failover_skips_sources_that_cannot_start():

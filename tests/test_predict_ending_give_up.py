@@ -98,10 +98,12 @@ def test_same_tiles_fewer_model_calls_with_the_real_model():
     assert after == before, "the person sees the same words, endings and chunks"
     # previews are decoded in full (a stopped ending is finished there); they run in other batches
     # than with the stop off, and ONNX Runtime's sums differ in the last bits between batch
-    # shapes, so a near tie may go the other way: the same number of previews, none a fragment
+    # shapes, so a near tie may go the other way (a second preview kept or not: seen on an AMD
+    # EPYC machine, ONNX Runtime's kernels differ by CPU): the same words, about the same number
+    # of previews, none a fragment
     for req_before, req_after in zip(prev_before, prev_after):
         for (word, texts_before), (word_after, texts_after) in zip(req_before, req_after):
-            assert word_after == word and len(texts_after) == len(texts_before)
+            assert word_after == word and abs(len(texts_after) - len(texts_before)) <= 1
             for t in texts_after:
                 assert t in texts_before or t.endswith((".", "?", "!")), (word, t, texts_before)
     assert sum(a != b for a, b in zip(prev_before, prev_after)) <= len(prev_before) // 3

@@ -25,6 +25,12 @@ Two rules keep a switch from trapping the person or selecting for them:
   take seconds; the UI thread never waits); once it has given valid gaze for ``return_after_s``
   it takes over again. Before, a tracker unplugged for a moment left a person who cannot use a
   mouse on the mouse until someone restarted the board.
+
+A switch itself also happens off the UI thread: stopping a dead device and opening the next one
+(a webcam and its face model, a tracker search) can take seconds, and meanwhile the board keeps
+drawing frames, shows "Switching to the next input" and lets no dwell run (``switching``; poll
+gives invalid samples). Only :meth:`FailoverSource.start`, before the board is shown, starts a
+source on the calling thread.
 """
 
 from __future__ import annotations
@@ -111,6 +117,35 @@ class FailoverEvent:
     message: str
 
 
+@dataclass
+class _Switched:
+    """What starting the next sources gave: the index reached, the source that started (None:
+    none did), why the others failed; ``old``/``reason``: the source left and why."""
+
+    index: int
+    source: GazeSource | None
+    errors: list[str]
+    old: str | None = None
+    reason: str = ""
+
+
+def _start_next(factories: Sequence[GazeSource | Callable[[], GazeSource]], index: int,
+                old: str | None = None, reason: str = "") -> _Switched:
+    """Start the first source after ``index`` that starts without error (may take seconds)."""
+    errors: list[str] = []
+    while index + 1 < len(factories):
+        index += 1
+        factory = factories[index]
+        try:
+            source = factory if isinstance(factory, GazeSource) else factory()
+            source.start()
+        except Exception as exc:  # noqa: BLE001 - any device failure means: try the next one
+            errors.append(str(exc))
+            continue
+        return _Switched(index, source, errors, old, reason)
+    return _Switched(index, None, errors, old, reason)
+
+
 class FailoverSource(GazeSource):
     """An ordered list of sources with loss detection, settling and switching.
 
@@ -175,6 +210,9 @@ class FailoverSource(GazeSource):
         self._next_probe = math.inf
         self._closed = False
         self.probe_error = ""  # why the first source did not start again, last time it was tried
+        # a switch to the next source, running in the background (see the module docstring)
+        self._switch_thread: threading.Thread | None = None
+        self._switched: _Switched | None = None  # handed over by the thread, taken by poll
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -189,8 +227,11 @@ class FailoverSource(GazeSource):
         with self._probe_lock:
             self._closed = True
             probe, self._probe = self._probe, None
+            switched, self._switched = self._switched, None
         if probe is not None:
             probe.stop()
+        if switched is not None and switched.source is not None:
+            switched.source.stop()
 
     @property
     def current(self) -> GazeSource | None:
@@ -222,21 +263,55 @@ class FailoverSource(GazeSource):
         self._events.append(FailoverEvent(self._clock(), kind, name, message))
 
     def _advance(self, reason: str) -> None:
-        """Stop the current source and start the next one that starts without error."""
-        old = self._current.name if self._current is not None else None
-        if self._current is not None:
-            self._current.stop()
-            self._current = None
-        while self._index + 1 < len(self._factories):
-            self._index += 1
-            factory = self._factories[self._index]
-            try:
-                source = factory if isinstance(factory, GazeSource) else factory()
-                source.start()
-            except Exception as exc:  # noqa: BLE001 - any device failure means: try the next one
-                self._errors.append(str(exc))
-                self._events.append(FailoverEvent(self._clock(), "failed", "?", str(exc)))
-                continue
+        """Start the first source that starts without error (on this thread: only at start)."""
+        self._take(_start_next(self._factories, self._index), old=None, reason=reason)
+
+    @property
+    def switching(self) -> bool:
+        """True while a switch to the next source runs in the background (no gaze meanwhile)."""
+        return self._switch_thread is not None
+
+    def _switch_in_background(self, reason: str) -> None:
+        """Stop the current source and start the next one that starts, off the UI thread."""
+        old = self._current
+        self._current = None
+        name = old.name if old is not None else "the input"
+        self._message = f"Switching to the next input: {reason}"
+        factories, index = list(self._factories), self._index
+
+        def work() -> None:
+            if old is not None:
+                try:
+                    old.stop()
+                except Exception:  # noqa: BLE001 - a dead device may fail to stop; it is left anyway
+                    pass
+            done = _start_next(factories, index, name, reason)
+            with self._probe_lock:
+                if not self._closed:
+                    self._switched, done = done, None
+            if done is not None and done.source is not None:  # closed meanwhile
+                done.source.stop()
+
+        self._switch_thread = threading.Thread(target=work, name="gaze-switch", daemon=True)
+        self._switch_thread.start()
+
+    def _take_switch(self) -> None:
+        """Adopt what a finished background switch found (called by poll)."""
+        with self._probe_lock:
+            done, self._switched = self._switched, None
+        if done is None:
+            return
+        self._switch_thread = None
+        self._take(done, old=done.old, reason=done.reason)
+
+    def _take(self, done: "_Switched", old: str | None, reason: str) -> None:
+        """Record the sources that failed to start and adopt the one that started (if any)."""
+        self._index = done.index
+        for err in done.errors:
+            self._errors.append(err)
+            self._events.append(FailoverEvent(self._clock(), "failed", "?", err))
+        source = done.source
+        if source is not None:
             self._adopt(source)
             if old is not None or self._errors:
                 why = reason or (self._errors[-1] if self._errors else "")
@@ -244,8 +319,7 @@ class FailoverSource(GazeSource):
                 self._emit("switched", self._message)
             else:
                 self._message = ""
-            return
-        if old is not None:
+        elif old is not None:
             self._message = f"No gaze source left: {reason}" if reason else "No gaze source left"
             self._emit("failed", self._message)
 
@@ -345,7 +419,10 @@ class FailoverSource(GazeSource):
     # -- data --------------------------------------------------------------------------------
     def poll(self) -> list[GazeSample]:
         now = self._clock()
-        self._check_primary(now)
+        if self._switch_thread is not None:
+            self._take_switch()
+        else:
+            self._check_primary(now)
         if self._current is None:
             self._last_t = max(now, self._last_t)
             return [invalid(self._last_t)]
@@ -399,9 +476,9 @@ class FailoverSource(GazeSource):
             if switch and self._index + 1 < len(self._factories):
                 name = self._current.name
                 if self.failover_s is not None and silent >= self.failover_s:
-                    self._advance(reason=f"{name} sent no data for {silent:.1f} s")
+                    self._switch_in_background(reason=f"{name} sent no data for {silent:.1f} s")
                 else:
-                    self._advance(reason=f"{name} had no valid gaze for {gap:.1f} s")
+                    self._switch_in_background(reason=f"{name} had no valid gaze for {gap:.1f} s")
             if not out or out[-1].valid:
                 # The marker carries the latest time so far, and later samples never go below it.
                 self._last_t = max(now, self._last_t)
