@@ -182,3 +182,69 @@ def test_dwelling_on_a_word_the_person_sees_its_preview_and_takes_the_ending(tmp
         assert person.false_activations == 0
     finally:
         app.close()
+
+
+class LatePreviews(ScriptedService):
+    """The word's previews reach the board only when its dwell bar is 90 % full."""
+
+    def __init__(self, table: dict, app_ref: list) -> None:
+        super().__init__(table)
+        self.app_ref = app_ref
+
+    def _answer(self, context: str, prefix: str):
+        from dataclasses import replace
+
+        return replace(super()._answer(context, prefix), previews={})
+
+    def latest(self):
+        from dataclasses import replace
+
+        app = self.app_ref[0] if self.app_ref else None
+        if app is not None and self._latest is not None and not self._latest.previews:
+            st = app.controller.dwell_state
+            box = next((b for b in app.boxes if b.id == st.target_id), None)
+            if box is not None and box.kind == "word" and st.progress >= 0.9:
+                self._latest = replace(self._latest, previews=dict(self.table["previews"]))
+        return self._latest
+
+
+@pytest.mark.parametrize("too_late_s", [SimulatedPerson.TOO_LATE_S, 0.0])
+def test_a_preview_seen_when_the_word_is_about_to_fire_is_not_chased(tmp_path, monkeypatch, too_late_s):
+    """"Hello there." shows as the word's preview only when the dwell bar on "Hello" is 90 % full
+    (0.1 s left): the eye cannot leave in time (a saccade starts 120-200 ms after the decision), so
+    the person lets "Hello" fire and writes on. Without that rule (``TOO_LATE_S = 0``) the person
+    turns to the ending and "Hello" fires as a false activation, as the adaptive dwell showed."""
+    monkeypatch.setattr(SimulatedPerson, "TOO_LATE_S", too_late_s)
+    pygame.display.init()
+    pygame.font.init()
+    clock = SimClock()
+    speaker = RecordingSpeaker()
+    app_ref: list = []
+    service = LatePreviews({("", ""): ["I", "the", "please", "can", "what"],
+                            ("", "H"): ["Hello", "How", "Help", "Hi", "He"],
+                            ("Hello ", ""): ["there", "and", "to", "I", "my"],
+                            "previews": {"Hello": ["Hello there."]}}, app_ref)
+    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1920, 1080)), layout_name="default",
+                   clock=clock, service=service, speaker=speaker, handle_events=False, source_name="sim")
+    app_ref.append(app)
+    rng = random.Random(3)
+    person = SimulatedPerson(app, rng)
+    app.source = SimulatedTobii(person, (1920, 1080), clock, rng, noise_deg=0.5)
+    app.on_activation = person.on_activation
+    try:
+        person.begin("hello there", clock.now)
+        app.set_page("keyboard")
+        for _ in range(60 * 60):
+            person.update(clock.now)
+            app.step(clock.now)
+            clock.now += 1 / 60
+            if person.done:
+                break
+        assert person.done and speaker.spoken and speaker.spoken[-1].lower().startswith("hello there")
+        if too_late_s:
+            assert person.false_activations == 0
+            assert [a.kind for a in app.activations][:2] == ["letter", "word"], "h, then Hello fires as meant"
+        else:
+            assert person.false_activations >= 1, "the race this rule removes"
+    finally:
+        app.close()

@@ -103,6 +103,12 @@ class BoardDriver:
         return self.app.controller.next_words.shown
 
     @property
+    def dwell(self) -> tuple[str | None, float]:
+        """The tile whose dwell bar is drawn and how full it is (0..1), as the person sees it."""
+        st = self.app.controller.dwell_state
+        return st.target_id, float(st.progress)
+
+    @property
     def suggestions_complete(self) -> bool:
         return bool(self.app.board.complete)
 

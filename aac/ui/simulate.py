@@ -221,6 +221,13 @@ class SimulatedPerson:
     #: Exp. Psychol. HPP 10(5):601-621).
     MEMORY_TILES = 4
 
+    #: With less dwell than this left on the tile (its bar nearly full), a person no longer looks
+    #: away to take something else: the saccade starts 120-200 ms after the decision and takes
+    #: 20-70 ms (``look_at``; Carpenter 1988, "Movements of the Eyes", 2nd ed., Pion), so the
+    #: tile would fire first. Seen with the adaptive dwell at 600 ms: a word's preview seen late in
+    #: the word's dwell was taken anyway and the word fired as a false activation (3 in 80 lines).
+    TOO_LATE_S = 0.26
+
     def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0, remember: bool = True,
                  reads_tile_words: bool = True) -> None:
         """``remember=False`` is the person before issue 15, who re-read every tile each time;
@@ -496,7 +503,7 @@ class SimulatedPerson:
         ("word + ending" in one selection). Without this, a word known from the tile it came
         from (:meth:`remember_next_words`) was chosen without a look at where it leads."""
         box = self.box(it.box_id)
-        if box is None:
+        if box is None or self._too_late_to_leave(it.box_id):
             return False
         word = self.app.board.slot(box.kind, box.tile.slot or 0).text
         rest = self.rest()
@@ -506,6 +513,13 @@ class SimulatedPerson:
                 self.select(eb, "preview", now, via=word)
                 return True
         return False
+
+    def _too_late_to_leave(self, box_id: str | None) -> bool:
+        """Is the dwell bar on this tile so full that it fires before the eye could leave?"""
+        target, progress = self.driver.dwell
+        if target != box_id or progress <= 0:
+            return False
+        return (1.0 - progress) * self.app.dwell_config.dwell_s < self.TOO_LATE_S
 
     def remember_next_words(self) -> None:
         """The tile fired: the lines read on it are what the word tiles will show (line i =
@@ -636,8 +650,9 @@ class SimulatedPerson:
                 self.word_match = box.id
             if not gazed:
                 return False
-            # The endings now show this word's previews (if the board has them).
-            for eb in self.app.boxes:
+            # The endings now show this word's previews (if the board has them), unless the word
+            # fires before the eye could get there (then it is simply taken below).
+            for eb in self.app.boxes if not self._too_late_to_leave(box.id) else ():
                 if eb.kind != "ending":
                     continue
                 es = board.slot("ending", eb.tile.slot or 0)
