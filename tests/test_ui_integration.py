@@ -267,6 +267,58 @@ def test_small_tiles_for_the_measured_accuracy_show_a_warning(tmp_path):
         app.close()
 
 
+def test_the_board_keeps_drawing_while_the_next_input_opens(tmp_path):
+    """The tracker goes silent; the next input takes a real second to open. Every frame still
+    comes at once, says why there is no gaze, and runs no dwell; then the new input is used."""
+    import threading
+    import time as _time
+
+    from aac.gaze.factory import make_source
+    from aac.gaze.source import FailoverSource, NullSource
+
+    clock = SimClock()
+    size = (1280, 720)
+    opening = threading.Event()
+
+    class SilentTracker(NullSource):
+        expects_data = True
+
+        def poll(self):
+            return []
+
+    def slow_mouse():
+        opening.set()
+        _time.sleep(1.0)  # a webcam and its face model opening
+        return make_source("mouse", size, pointer=lambda: (640, 360), clock=clock)
+
+    fo = FailoverSource([SilentTracker("tobii"), slow_mouse], clock=clock, failover_s=2.0, retry_primary_s=None)
+    fo.start()
+    app = BoardApp(Profile.open(tmp_path / "profile"), pygame.display.set_mode(size), layout_name="default",
+                   clock=clock, source=fo, source_name="tobii", handle_events=False)
+    try:
+        while not fo.switching:
+            clock.t += 1 / 60
+            app.step(clock.t)
+        assert opening.wait(2.0)
+        slowest = 0.0
+        for _ in range(20):
+            t0 = _time.perf_counter()
+            clock.t += 1 / 60
+            app.step(clock.t)
+            slowest = max(slowest, _time.perf_counter() - t0)
+        assert fo.switching and slowest < 0.5, "no frame waited for the opening device (1 s)"
+        assert any("Switching to the next input" in line for line in app.status_lines(clock.t))
+        assert app.frame_view(clock.t).dwell_progress == 0.0
+        fo._switch_thread.join(3.0)
+        clock.t += 1 / 60
+        app.step(clock.t)
+        assert not fo.switching and fo.current is not None and fo.current.name == "mouse"
+        assert any("Switched to mouse" in line for line in app.status_lines(clock.t))
+    finally:
+        app.close()
+        pygame.display.quit()
+
+
 def test_calibrate_tile_calibrates_in_the_board_window_and_rebuilds_the_source(tmp_path):
     from aac.gaze.factory import make_source
     from aac.gaze.source import FailoverSource

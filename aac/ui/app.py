@@ -222,7 +222,10 @@ class BoardApp:
         return fx.PredictionsIn(self.service.latest(), self.service.error, bool(self.service.ready), peeked=peeked)
 
     def _parts_status(self, gaze_lost: bool) -> tuple[str, ...]:
-        parts = (self.speaker, None if gaze_lost else self.source, self.usage_log, self._draft_sink())
+        # while gaze is lost the source's own words repeat that line, except when a switch to the
+        # next input is under way (FailoverSource.switching): then they say why there is no gaze
+        switching = bool(getattr(self.source, "switching", False))
+        parts = (self.speaker, None if gaze_lost and not switching else self.source, self.usage_log, self._draft_sink())
         lines = tuple(s for s in (status_of(p) for p in parts if p is not None) if s)
         learning = learning_status(self.language, learning_problems(self.service))
         return lines + (learning,) if learning else lines
