@@ -427,3 +427,20 @@ def test_obz_zip_bytes_only_obf_error(tmp_path_factory, data):
     before = set(p.name for p in d.parent.iterdir())
     _import_outcome(path, "obz_zip")
     assert set(p.name for p in d.parent.iterdir()) == before  # nothing written next to the package
+
+
+#: Found by test_obz_zip_bytes_only_obf_error (session 11): a package whose central directory
+#: points a member's header before the file start; zipfile raised "negative seek value -1"
+#: (a ValueError) through the check for the board's own exports, past the importer's message.
+NEGATIVE_SEEK_OBZ = b'PK\x03\x04\x14\x00\x00\x00\x00\x00\xc5>\x87])\xbbL\r\x02\x00\x00\x00\x02\x00\x00\x00\r\x00\x00\x00manifest.json[]PK\x03\x04\x14\x00\x00\x00\x00\x00\xc5>\x87]C\xbf\xa6\xa3\x02\x00\x00\x00\x02\x00\x00\x00\x0e\x00\x00\x00../../evil.obf{}PK\x01\x02\x14\x03\x14\x00\x00\x00\x00\x00\xc5>\x87])\xbbL\r\x02\x00\x00\x00\x02\x00\x00\x00\r\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x01\x00\x00\x00\x00manifest.jsonPK\x01\x02\x14\x03\x14\x00\x00\x00\x00\x00\xc5>\x87]C\xbf\xa6\xa3\x02\x00\x00\x00\x02\x00\x00\x00\x0e\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x01-\x00\x00\x00../../evil.obfPK\x05\x06\x00\x00\x00\x00\x02\x00\x02\x00w\x00\x00\x00\\\x00\x00\x00\x00\x00'
+
+
+def test_a_package_whose_member_points_before_the_file_start_gets_a_clear_error(tmp_path):
+    from aac.layouts.obf import ObfError, import_board
+
+    path = tmp_path / "pkg.obz"
+    path.write_bytes(NEGATIVE_SEEK_OBZ)
+    with pytest.raises(ObfError) as err:
+        import_board(path)
+    assert "negative seek" in str(err.value) or "package" in str(err.value), str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg.obz"]

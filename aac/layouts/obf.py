@@ -311,6 +311,13 @@ def _read_boards(path: Path, notes: list[str]) -> list[_Board]:
     return [_board(_json(data, path.name), path.name, notes)]
 
 
+#: What reading a damaged package's member can raise besides ObfError (zipfile's own errors, a
+#: header pointing before the file start: "negative seek value", a bad deflate stream, an
+#: unsupported compression): each means "this package cannot be read", never a crash.
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, RuntimeError, OSError, EOFError,
+                   ValueError, NotImplementedError, zlib.error)
+
+
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bytes:
     """One member's bytes, read in chunks and capped: never trusts the header's sizes.
 
@@ -348,8 +355,7 @@ def _read_obz(data: bytes, notes: list[str]) -> list[_Board]:
         def read(member: str) -> bytes:
             try:
                 return _read_member(zf, names[member], budget)
-            except (zipfile.BadZipFile, KeyError, RuntimeError, OSError, EOFError, ValueError,
-                    NotImplementedError, zlib.error) as exc:
+            except ZIP_READ_ERRORS as exc:
                 raise ObfError(f"cannot read {member!r} from the package: {exc}") from None
 
         if "manifest.json" not in names:
@@ -763,7 +769,7 @@ def _own_boards(path: Path) -> tuple[list[dict], dict[str, bytes]] | None:
                     if isinstance(p, str) and _norm(p) in names and names[_norm(p)].file_size <= MAX_PICTURE_BYTES:
                         files[_norm(p)] = read(_norm(p))
             return boards, files
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, KeyError, ObfError):
+    except (*ZIP_READ_ERRORS, ObfError):  # damaged: _read_boards then says why, as for any package
         return None
 
 
