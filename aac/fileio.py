@@ -23,8 +23,21 @@ import json
 import os
 import stat
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
+
+
+#: What reading a member of a damaged zip can raise (a package or an archive from someone else):
+#: zipfile's own errors, a header pointing before the file start ("negative seek value", a
+#: ValueError), a bad deflate stream (zlib.error), a cut-off member (EOFError), an unsupported
+#: compression or encryption (NotImplementedError, RuntimeError), a name missing (KeyError).
+#: Each means "this file cannot be read", never a crash. OSError is left to the caller (a real
+#: file's read or write error says something else).
+ZIP_MEMBER_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, RuntimeError, EOFError, ValueError,
+    NotImplementedError, zlib.error)
 
 
 class NotARegularFile(OSError):

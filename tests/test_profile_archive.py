@@ -199,6 +199,45 @@ def test_tampered_archive_is_refused_and_changes_nothing(device_a: Path, tmp_pat
     assert not (tmp_path / "evil.txt").exists() and not (new_device / "evil.txt").exists()
 
 
+def test_a_damaged_archive_gets_a_clear_error_and_changes_nothing(device_a: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Bytes flipped anywhere (a bad USB stick, a cut download): before, a bad CRC, a broken deflate
+    stream or a cut-off member ended 'aac profile import' with a Python traceback (BadZipFile,
+    zlib.error, EOFError, NotImplementedError: about half of 400 such copies); now each is refused with
+    a message, or imported when the flip missed the files (their sha256 is checked)."""
+    import random
+
+    good = tmp_path / "ann.aacprofile"
+    assert main(["profile", "export", "ann", "--out", str(good)]) == 0
+    data = good.read_bytes()
+    new_device = tmp_path / "b"
+    monkeypatch.setenv("AAC_DATA_DIR", str(new_device))
+    assert main(["profile", "create", "ann"]) == 0
+    before = _tree(new_device)
+    rng = random.Random(7)
+    refused = 0
+    for i in range(60):
+        damaged = bytearray(data)
+        for _ in range(rng.choice([1, 2, 3])):
+            j = rng.randrange(len(damaged))
+            damaged[j] = rng.randrange(256)
+        bad = tmp_path / f"bad{i}.aacprofile"
+        bad.write_bytes(bytes(damaged))
+        capsys.readouterr()
+        rc = main(["profile", "import", str(bad), "--as", "copy"])
+        err = capsys.readouterr().err
+        if rc == 0:
+            assert main(["profile", "delete", "copy", "--yes"]) == 0
+            capsys.readouterr()
+            continue
+        refused += 1
+        assert rc == 1 and "nothing was changed" in err and "Traceback" not in err, err
+    assert refused >= 40
+    after = _tree(new_device)
+    assert {k: v for k, v in after.items() if k in before} == before  # 'ann' untouched
+
+
 def test_export_refuses_to_overwrite_and_unknown_profiles(device_a: Path, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "x.aacprofile"

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..fileio import FileTooLarge, NotARegularFile, atomic_write_bytes, atomic_write_text, read_capped
+from ..fileio import ZIP_MEMBER_ERRORS, FileTooLarge, NotARegularFile, atomic_write_bytes, atomic_write_text, read_capped
 from .media import (
     MAX_PICTURE_BYTES,
     MAX_SOUND_BYTES,
@@ -311,11 +311,8 @@ def _read_boards(path: Path, notes: list[str]) -> list[_Board]:
     return [_board(_json(data, path.name), path.name, notes)]
 
 
-#: What reading a damaged package's member can raise besides ObfError (zipfile's own errors, a
-#: header pointing before the file start: "negative seek value", a bad deflate stream, an
-#: unsupported compression): each means "this package cannot be read", never a crash.
-ZIP_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, RuntimeError, OSError, EOFError,
-                   ValueError, NotImplementedError, zlib.error)
+#: A damaged package's member: any of these means it cannot be read (aac.fileio.ZIP_MEMBER_ERRORS).
+ZIP_READ_ERRORS = (*ZIP_MEMBER_ERRORS, OSError)
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bytes:

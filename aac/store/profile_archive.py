@@ -40,7 +40,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aac import __version__, paths
-from aac.fileio import ensure_private_dir
+from aac.fileio import ZIP_MEMBER_ERRORS, ensure_private_dir
 from aac.store.profile import PROFILE_VERSION, Profile, ProfileError, check_name, list_profiles
 
 FORMAT = "aac-profile-archive"
@@ -250,7 +250,7 @@ def read_manifest(archive: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
         raise _refuse(archive, "manifest.json is too large")
     try:
         manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+    except (*ZIP_MEMBER_ERRORS, UnicodeDecodeError, OSError) as exc:
         raise _refuse(archive, f"manifest.json is damaged ({exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _refuse(archive, "not a profile archive (manifest.json has no 'aac-profile-archive' format)")
@@ -325,20 +325,23 @@ def _extract(archive: Path, zf: zipfile.ZipFile, entry: dict[str, Any], dest: Pa
     h = hashlib.sha256()
     n = 0
     ensure_private_dir(dest.parent)
-    with zf.open(entry["path"]) as src, open(dest, "xb") as out:
-        try:
-            os.chmod(dest, 0o600)
-        except OSError:
-            pass
-        while True:
-            block = src.read(min(1 << 20, entry["size"] + 1 - n))
-            if not block:
-                break
-            n += len(block)
-            if n > entry["size"]:
-                raise _refuse(archive, f"{entry['path']!r} is larger than the manifest says")
-            h.update(block)
-            out.write(block)
+    try:
+        with zf.open(entry["path"]) as src, open(dest, "xb") as out:
+            try:
+                os.chmod(dest, 0o600)
+            except OSError:
+                pass
+            while True:
+                block = src.read(min(1 << 20, entry["size"] + 1 - n))
+                if not block:
+                    break
+                n += len(block)
+                if n > entry["size"]:
+                    raise _refuse(archive, f"{entry['path']!r} is larger than the manifest says")
+                h.update(block)
+                out.write(block)
+    except ZIP_MEMBER_ERRORS as exc:  # a damaged member (bad CRC, bad deflate data, cut off...)
+        raise _refuse(archive, f"{entry['path']!r} cannot be read ({exc}; a damaged copy?)") from exc
     if n != entry["size"]:
         raise _refuse(archive, f"{entry['path']!r} is {n} bytes, the manifest says {entry['size']} (truncated?)")
     if h.hexdigest() != entry["sha256"]:
@@ -350,7 +353,7 @@ def _open_zip(archive: Path) -> zipfile.ZipFile:
         raise ArchiveError(f"{archive}: no such file")
     try:
         return zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (*ZIP_MEMBER_ERRORS, OSError) as exc:
         raise _refuse(archive, f"not a readable profile archive ({exc}; a truncated or damaged copy?)") from exc
 
 
