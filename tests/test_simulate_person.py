@@ -24,6 +24,39 @@ from aac.ui.simulate import (
 )
 
 
+def _write_on_the_board(tmp_path, service, sentence, *, reads=True, app_ref=None, size=(1920, 1080), seed=3,
+                        before=None):
+    """The person writes ``sentence`` from the keyboard page of a board fed by ``service`` (None:
+    no predictions), 0.5 deg noise, at most a simulated minute; ``before(app)`` runs first.
+    Returns (app, person, speaker), the app closed."""
+    pygame.display.init()
+    pygame.font.init()
+    clock = SimClock()
+    speaker = RecordingSpeaker()
+    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface(size), layout_name="default",
+                   clock=clock, service=service, speaker=speaker, handle_events=False, source_name="sim")
+    if app_ref is not None:
+        app_ref.append(app)
+    rng = random.Random(seed)
+    person = SimulatedPerson(app, rng, reads_tile_words=reads)
+    app.source = SimulatedTobii(person, size, clock, rng, noise_deg=0.5)
+    app.on_activation = person.on_activation
+    try:
+        person.begin(sentence, clock.now)
+        app.set_page("keyboard")
+        if before is not None:
+            before(app)
+        for _ in range(60 * 60):
+            person.update(clock.now)
+            app.step(clock.now)
+            clock.now += 1 / 60
+            if person.done:
+                break
+    finally:
+        app.close()
+    return app, person, speaker
+
+
 @pytest.mark.slow  # ~5 s on an idle machine, much more on a loaded one
 def test_keyboard_only_run_writes_and_speaks(tmp_path, monkeypatch):
     monkeypatch.setenv("AAC_DATA_DIR", str(tmp_path / "data"))
@@ -42,34 +75,15 @@ def test_keyboard_only_run_writes_and_speaks(tmp_path, monkeypatch):
 
 
 def test_person_undoes_what_it_did_not_intend(tmp_path):
-    pygame.display.init()
-    pygame.font.init()
-    clock = SimClock()
-    speaker = RecordingSpeaker()
-    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1280, 720)), layout_name="default",
-                   clock=clock, speaker=speaker, handle_events=False, source_name="sim")
-    rng = random.Random(5)
-    person = SimulatedPerson(app, rng)
-    app.source = SimulatedTobii(person, (1280, 720), clock, rng, noise_deg=0.5)
-    app.on_activation = person.on_activation
-    try:
-        person.begin("ok", clock.now)
-        app.set_page("keyboard")
-        app.session.type_letter("x")  # a stray letter, as if from a false activation
+    def stray_letter(app):  # as if from a false activation
+        app.session.type_letter("x")
         app.session.drain_events()
-        for _ in range(60 * 60):
-            person.update(clock.now)
-            app.step(clock.now)
-            clock.now += 1 / 60
-            if person.done:
-                break
-        assert person.done
-        assert speaker.spoken == ["Ok"]
-        assert any(a.kind == "action" and a.text == "undo" for a in app.activations)
-        assert person.false_activations == 0
-    finally:
-        app.close()
 
+    app, person, speaker = _write_on_the_board(tmp_path, None, "ok", size=(1280, 720), seed=5, before=stray_letter)
+    assert person.done
+    assert speaker.spoken == ["Ok"]
+    assert any(a.kind == "action" and a.text == "undo" for a in app.activations)
+    assert person.false_activations == 0
 
 class ScriptedService:
     """Instant suggestions from a table (the person's reading is tested here, not the model)."""
@@ -116,73 +130,32 @@ def test_person_reads_the_next_words_on_the_key_and_takes_the_word_without_searc
     """Dwelling on "h", the key shows Hello / How / Help (word tiles 1-3 after the letter): the
     person reads "Hello" during the dwell and stops, and after the letter takes word tile 1 from
     memory. The person before session 11 (``reads=False``) reads the word tile instead."""
-    pygame.display.init()
-    pygame.font.init()
-    clock = SimClock()
-    speaker = RecordingSpeaker()
     service = ScriptedService({("", ""): ["I", "the", "please", "can", "what"],
                                ("", "H"): ["Hello", "How", "Help", "Hi", "He"]})
-    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1920, 1080)), layout_name="default",
-                   clock=clock, service=service, speaker=speaker, handle_events=False, source_name="sim")
-    rng = random.Random(3)
-    person = SimulatedPerson(app, rng, reads_tile_words=reads)
-    app.source = SimulatedTobii(person, (1920, 1080), clock, rng, noise_deg=0.5)
-    app.on_activation = person.on_activation
-    try:
-        person.begin("hello", clock.now)
-        app.set_page("keyboard")
-        for _ in range(60 * 60):
-            person.update(clock.now)
-            app.step(clock.now)
-            clock.now += 1 / 60
-            if person.done:
-                break
-        assert person.done and speaker.spoken == ["Hello"]
-        assert [a.kind for a in app.activations] == ["letter", "word", "action"], "h, Hello, speak"
-        assert person.false_activations == 0
-        assert ("", "H") in service.peeks
-        if reads:
-            assert person.key_lines_read == 1, "Hello: found, stops reading"
-            assert person.tiles_read == 5, "the five word tiles at the start, none after the letter"
-            assert person.tiles_recalled >= 1
-        else:
-            assert person.key_lines_read == 0
-            assert person.tiles_read == 5 + 1, "after the letter: Hello on its tile"
-    finally:
-        app.close()
+    app, person, speaker = _write_on_the_board(tmp_path, service, "hello", reads=reads)
+    assert person.done and speaker.spoken == ["Hello"]
+    assert [a.kind for a in app.activations] == ["letter", "word", "action"], "h, Hello, speak"
+    assert person.false_activations == 0
+    assert ("", "H") in service.peeks
+    if reads:
+        assert person.key_lines_read == 1, "Hello: found, stops reading"
+        assert person.tiles_read == 5, "the five word tiles at the start, none after the letter"
+        assert person.tiles_recalled >= 1
+    else:
+        assert person.key_lines_read == 0
+        assert person.tiles_read == 5 + 1, "after the letter: Hello on its tile"
 
 
 def test_dwelling_on_a_word_the_person_sees_its_preview_and_takes_the_ending(tmp_path):
     """The word "Hello" is known from the key; while dwelling on its tile the ending tiles show
     "Hello there." (its preview), seen as when reading the tile: word + ending in one selection."""
-    pygame.display.init()
-    pygame.font.init()
-    clock = SimClock()
-    speaker = RecordingSpeaker()
     service = ScriptedService({("", ""): ["I", "the", "please", "can", "what"],
                                ("", "H"): ["Hello", "How", "Help", "Hi", "He"],
                                "previews": {"Hello": ["Hello there."]}})
-    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1920, 1080)), layout_name="default",
-                   clock=clock, service=service, speaker=speaker, handle_events=False, source_name="sim")
-    rng = random.Random(3)
-    person = SimulatedPerson(app, rng)
-    app.source = SimulatedTobii(person, (1920, 1080), clock, rng, noise_deg=0.5)
-    app.on_activation = person.on_activation
-    try:
-        person.begin("hello there", clock.now)
-        app.set_page("keyboard")
-        for _ in range(60 * 60):
-            person.update(clock.now)
-            app.step(clock.now)
-            clock.now += 1 / 60
-            if person.done:
-                break
-        assert person.done and speaker.spoken == ["Hello there."]
-        assert [a.kind for a in app.activations] == ["letter", "ending", "action"], "h, Hello there., speak"
-        assert person.false_activations == 0
-    finally:
-        app.close()
-
+    app, person, speaker = _write_on_the_board(tmp_path, service, "hello there")
+    assert person.done and speaker.spoken == ["Hello there."]
+    assert [a.kind for a in app.activations] == ["letter", "ending", "action"], "h, Hello there., speak"
+    assert person.false_activations == 0
 
 class LatePreviews(ScriptedService):
     """The word's previews reach the board only when its dwell bar is 90 % full."""
@@ -215,36 +188,15 @@ def test_a_preview_seen_when_the_word_is_about_to_fire_is_not_chased(tmp_path, m
     the person lets "Hello" fire and writes on. Without that rule (``TOO_LATE_S = 0``) the person
     turns to the ending and "Hello" fires as a false activation, as the adaptive dwell showed."""
     monkeypatch.setattr(SimulatedPerson, "TOO_LATE_S", too_late_s)
-    pygame.display.init()
-    pygame.font.init()
-    clock = SimClock()
-    speaker = RecordingSpeaker()
     app_ref: list = []
     service = LatePreviews({("", ""): ["I", "the", "please", "can", "what"],
                             ("", "H"): ["Hello", "How", "Help", "Hi", "He"],
                             ("Hello ", ""): ["there", "and", "to", "I", "my"],
                             "previews": {"Hello": ["Hello there."]}}, app_ref)
-    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1920, 1080)), layout_name="default",
-                   clock=clock, service=service, speaker=speaker, handle_events=False, source_name="sim")
-    app_ref.append(app)
-    rng = random.Random(3)
-    person = SimulatedPerson(app, rng)
-    app.source = SimulatedTobii(person, (1920, 1080), clock, rng, noise_deg=0.5)
-    app.on_activation = person.on_activation
-    try:
-        person.begin("hello there", clock.now)
-        app.set_page("keyboard")
-        for _ in range(60 * 60):
-            person.update(clock.now)
-            app.step(clock.now)
-            clock.now += 1 / 60
-            if person.done:
-                break
-        assert person.done and speaker.spoken and speaker.spoken[-1].lower().startswith("hello there")
-        if too_late_s:
-            assert person.false_activations == 0
-            assert [a.kind for a in app.activations][:2] == ["letter", "word"], "h, then Hello fires as meant"
-        else:
-            assert person.false_activations >= 1, "the race this rule removes"
-    finally:
-        app.close()
+    app, person, speaker = _write_on_the_board(tmp_path, service, "hello there", app_ref=app_ref)
+    assert person.done and speaker.spoken and speaker.spoken[-1].lower().startswith("hello there")
+    if too_late_s:
+        assert person.false_activations == 0
+        assert [a.kind for a in app.activations][:2] == ["letter", "word"], "h, then Hello fires as meant"
+    else:
+        assert person.false_activations >= 1, "the race this rule removes"

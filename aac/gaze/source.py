@@ -287,9 +287,10 @@ class FailoverSource(GazeSource):
                     pass
             done = _start_next(factories, index, name, reason)
             with self._probe_lock:
-                if not self._closed:
-                    self._switched, done = done, None
-            if done is not None and done.source is not None:  # closed meanwhile
+                closed = self._closed
+                if not closed:
+                    self._switched = done
+            if closed and done.source is not None:  # closed meanwhile
                 done.source.stop()
 
         self._switch_thread = threading.Thread(target=work, name="gaze-switch", daemon=True)

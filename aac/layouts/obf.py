@@ -26,7 +26,6 @@ import math
 import posixpath
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -312,7 +311,7 @@ def _read_boards(path: Path, notes: list[str]) -> list[_Board]:
 
 
 #: A damaged package's member: any of these means it cannot be read (aac.fileio.ZIP_MEMBER_ERRORS).
-ZIP_READ_ERRORS = (*ZIP_MEMBER_ERRORS, OSError)
+ZIP_READ_ERRORS = ZIP_MEMBER_ERRORS + (OSError,)
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bytes:
@@ -766,7 +765,7 @@ def _own_boards(path: Path) -> tuple[list[dict], dict[str, bytes]] | None:
                     if isinstance(p, str) and _norm(p) in names and names[_norm(p)].file_size <= MAX_PICTURE_BYTES:
                         files[_norm(p)] = read(_norm(p))
             return boards, files
-    except (*ZIP_READ_ERRORS, ObfError):  # damaged: _read_boards then says why, as for any package
+    except ZIP_READ_ERRORS + (ObfError,):  # damaged: _read_boards then says why, as for any package
         return None
 
 

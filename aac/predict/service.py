@@ -331,9 +331,7 @@ class PredictionService:
         except Cancelled:
             self.cancelled += 1
         except Exception as exc:  # noqa: BLE001 - one bad request must not kill the worker
-            # Never the text itself: logs end up in bug reports. Lengths and the error only.
-            log.error("prediction failed (context %d chars, prefix %d chars): %s: %s",
-                      len(context), len(prefix), type(exc).__name__, _scrub(str(exc), context, prefix))
+            _log_failure("prediction", exc, context, prefix)
         finally:
             self.current = None
             with self._cv:
@@ -362,8 +360,7 @@ class PredictionService:
         except Cancelled:
             self.cancelled += 1
         except Exception as exc:  # noqa: BLE001 - one bad request must not kill the worker
-            log.error("letter-key prediction failed (context %d chars, prefix %d chars): %s: %s",
-                      len(context), len(prefix), type(exc).__name__, _scrub(str(exc), context, prefix))
+            _log_failure("letter-key prediction", exc, context, prefix)
         finally:
             self.current = None
             with self._cv:
@@ -424,6 +421,13 @@ def create_service(profile_dir: Path | None, settings: Any = None, model_dir: Pa
             raise ModelNotFound(f"the model at {path} could not be loaded ({type(exc).__name__}: {exc}); rebuild it with `aac model build`") from exc
 
     return PredictionService(factory, previews=previews)
+
+
+def _log_failure(what: str, exc: Exception, context: str, prefix: str) -> None:
+    """Log a failed request. Never the text itself: logs end up in bug reports; lengths and the
+    error (with the text scrubbed out of it) only."""
+    log.error("%s failed (context %d chars, prefix %d chars): %s: %s",
+              what, len(context), len(prefix), type(exc).__name__, _scrub(str(exc), context, prefix))
 
 
 def _scrub(message: str, *texts: str) -> str:

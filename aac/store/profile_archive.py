@@ -250,7 +250,7 @@ def read_manifest(archive: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
         raise _refuse(archive, "manifest.json is too large")
     try:
         manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
-    except (*ZIP_MEMBER_ERRORS, UnicodeDecodeError, OSError) as exc:
+    except ZIP_MEMBER_ERRORS + (UnicodeDecodeError, OSError) as exc:
         raise _refuse(archive, f"manifest.json is damaged ({exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _refuse(archive, "not a profile archive (manifest.json has no 'aac-profile-archive' format)")
@@ -353,7 +353,7 @@ def _open_zip(archive: Path) -> zipfile.ZipFile:
         raise ArchiveError(f"{archive}: no such file")
     try:
         return zipfile.ZipFile(archive)
-    except (*ZIP_MEMBER_ERRORS, OSError) as exc:
+    except ZIP_MEMBER_ERRORS + (OSError,) as exc:
         raise _refuse(archive, f"not a readable profile archive ({exc}; a truncated or damaged copy?)") from exc
 
 

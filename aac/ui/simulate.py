@@ -519,7 +519,7 @@ class SimulatedPerson:
         target, progress = self.driver.dwell
         if target != box_id or progress <= 0:
             return False
-        return (1.0 - progress) * self.app.dwell_config.dwell_s < self.TOO_LATE_S
+        return bool((1.0 - progress) * float(self.app.dwell_config.dwell_s) < self.TOO_LATE_S)
 
     def remember_next_words(self) -> None:
         """The tile fired: the lines read on it are what the word tiles will show (line i =
