@@ -152,3 +152,41 @@ def test_a_real_request_cancels_a_peek_for_other_text(service) -> None:  # noqa:
     assert got is not None and got.matches("Thank ", "")
     assert service.wait_idle(30)
     assert service.cancelled > cancelled and service.peeks == peeks, "the peek gave way to the person's request"
+
+
+@pytest.mark.model
+def test_speculation_a_peek_interrupts_goes_on_after_it(service, monkeypatch) -> None:  # noqa: ANN001
+    """The person reads a word tile while the service fills the cache for the likely next
+    requests: the tile's peek goes first, then the speculation goes on (before, it ended there,
+    and the letter the person then dwelt on was never ready). A guess is then answered with no
+    model run."""
+    pred = service.predictor
+    real_speculate = pred.speculate
+    calls: list[tuple[str, str]] = []
+
+    def speculate(context, prefix, cancel=None, k=5):  # noqa: ANN001, ANN202
+        calls.append((context, prefix))
+        if len(calls) == 1:  # the eye rests on a word tile: its peek arrives
+            service.peek("Could you ", "h")
+            deadline = time.monotonic() + 5
+            while not cancel() and time.monotonic() < deadline:
+                time.sleep(0.001)
+            assert cancel(), "a peek interrupts speculation"
+            return 0
+        return real_speculate(context, prefix, cancel=cancel, k=k)
+
+    monkeypatch.setattr(pred, "speculate", speculate)
+    resumed = service.speculation_resumed
+    service.request("Could you ", "")
+    assert service.wait_for("Could you ", "", timeout=30, previews=True) is not None
+    deadline = time.monotonic() + 60
+    while len(calls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert calls[:2] == [("Could you ", ""), ("Could you ", "")], "resumed for the same text"
+    assert service.peeked("Could you ", "h") is not None, "the peek was served first"
+    assert service.wait_idle(60) and service.speculation_resumed == resumed + 1
+    guess = next(g for g in pred.guesses("Could you ", "") if g != ("Could you ", "h"))
+    before = pred.engine.calls
+    service.request(*guess)
+    assert service.wait_for(*guess, timeout=30, previews=True) is not None
+    assert pred.engine.calls == before, f"{guess} was computed by the resumed speculation"
