@@ -7,12 +7,12 @@ with its context; the service publishes the words as soon as they are known, the
 then the same Suggestions again with previews filled. While the person dwells, it speculatively
 computes the likely next requests (each shown word picked, the likeliest next letters) into the
 predictor's cache, so the next request is usually answered without a model call. Speculation
-ends when a real request arrives; learning and peeks interrupt it, and it goes on after them.
-``learn()`` is queued and runs when no request is waiting. ``peek()`` asks for the words a letter
-key or word tile will bring while the person dwells on it (shown on the tile; aac.ui.next_words):
-it runs when no real request is waiting, interrupts speculation, is cancelled by a real request
-for other text or a newer peek, and leaves its result (with previews) in the predictor's cache,
-so the request after the selection is answered at once.
+stops as soon as a real request (or learning) arrives. ``learn()`` is queued and runs when no
+request is waiting. ``peek()`` asks for the words a letter key will bring while the person dwells
+on it (shown on the key; docs/INTERFACES.md, "Words on the letter key"): it runs when no real
+request is waiting, stops speculation, is cancelled by a real request or a newer peek, and leaves
+its result (with previews) in the predictor's cache, so the request after the letter is answered
+at once.
 
 Model missing or broken: ``.error`` holds a clear message, ``.ready`` stays False, nothing raises;
 the board keeps its keyboard.
@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aac.predict.engine import Cancelled
 from aac.predict.types import Suggestions
@@ -118,10 +118,6 @@ class PredictionService:
         self._peek: tuple[str, str, int] | None = None  # the letter key's request waiting to run
         self._peeked: Suggestions | None = None  # its words, as soon as they are known
         self.peeks = 0  # peeks answered (tests, benchmarks)
-        # the real request whose speculation a peek or learning interrupted: resumed when the worker
-        # is idle again (worker thread only; see _resume_speculation)
-        self._unfinished_speculation: tuple[str, str] | None = None
-        self.speculation_resumed = 0  # (tests, benchmarks)
         self._learn: deque[str] = deque()
         self._latest: Suggestions | None = None
         self._busy = False
@@ -272,8 +268,7 @@ class PredictionService:
                 return
         while True:
             with self._cv:
-                while (not self._closed and self._pending is None and self._peek is None and not self._learn
-                       and self._unfinished_speculation is None):
+                while not self._closed and self._pending is None and self._peek is None and not self._learn:
                     self._cv.wait()
                 if self._closed:
                     break
@@ -288,9 +283,6 @@ class PredictionService:
                     self._serve_peek(peek)
                 elif learn_item is not None:
                     self._do_learn(learn_item)
-                elif self._unfinished_speculation is not None:
-                    self.speculation_resumed += 1
-                    self._resume_speculation(*self._unfinished_speculation)
             finally:
                 self._busy = False
         # closing: what was queued for learning is still learned (requests are not served), and
@@ -308,7 +300,6 @@ class PredictionService:
     def _serve(self, job: tuple[str, str, int]) -> None:
         context, prefix, seq = job
         self.current = (context, prefix)
-        self._unfinished_speculation = None  # the person moved on: guesses after the old text are moot
 
         def cancel() -> bool:
             return self._stale(seq)
@@ -332,8 +323,11 @@ class PredictionService:
                     self._publish(sug2)
             if self._speculate and not cancel():
                 # while the person dwells, fill the cache with the likely next requests
-                self._unfinished_speculation = (context, prefix)
-                self._resume_speculation(context, prefix, stale=cancel)
+                try:
+                    self.speculated += self.predictor.speculate(
+                        context, prefix, cancel=lambda: cancel() or bool(self._learn) or self._peek is not None)
+                except Cancelled:
+                    pass  # a real request arrived: speculation simply stops
         except Cancelled:
             self.cancelled += 1
         except Exception as exc:  # noqa: BLE001 - one bad request must not kill the worker
@@ -343,30 +337,6 @@ class PredictionService:
             with self._cv:
                 if self._pending is not None and self._pending[2] == seq:
                     self._pending = None
-
-    def _resume_speculation(self, context: str, prefix: str, stale: Callable[[], bool] | None = None) -> None:
-        """Fill the cache with the likely next requests after (context, prefix) (Predictor.speculate
-        skips those already there). A peek or learning interrupts it and it goes on once they are
-        done: the eye resting on each word tile the person reads asks a peek, and before, the
-        first one ended the speculation for good, so the letter the person then dwelt on was never
-        ready (its words came ~0.17 s after the eye landed, models/README.md "Session 11"). A
-        real request ends it (``stale``: the request it belongs to is no longer the newest)."""
-        def newer_request() -> bool:  # in _serve the pending job is the request itself until it ends
-            return self._closed or (stale() if stale is not None else self._pending is not None)
-
-        def interrupted() -> bool:
-            return newer_request() or bool(self._learn) or self._peek is not None
-
-        try:
-            self.speculated += self.predictor.speculate(context, prefix, cancel=interrupted)
-        except Cancelled:
-            pass
-        except Exception as exc:  # noqa: BLE001 - a failed guess must not kill the worker
-            _log_failure("speculation", exc, context, prefix)
-            self._unfinished_speculation = None
-            return
-        if not interrupted() or newer_request():
-            self._unfinished_speculation = None  # done, or a real request takes over
 
     def _serve_peek(self, peek: tuple[str, str, int]) -> None:
         context, prefix, seq = peek
