@@ -328,9 +328,8 @@ class Session:
         **extra: Any,
     ) -> Event:
         before = len(self._text)
-        context, prefix = self.context_and_prefix()
-        styled = self._style(piece, context, prefix)
-        changed = self._apply(kind, self._join(context, styled) + " ")
+        prefix = self.context_and_prefix()[1]
+        changed = self._apply(kind, self._with_piece(piece))
         return self._emit(
             kind,
             value,
@@ -343,6 +342,12 @@ class Session:
             changed=changed,
             **extra,
         )
+
+    def _with_piece(self, piece: str) -> str:
+        """The message once ``piece`` (a word, ending or chunk) replaces the partial word: styled
+        for where it goes, joined to the context, and a space after it."""
+        context, prefix = self.context_and_prefix()
+        return self._join(context, self._style(piece, context, prefix)) + " "
 
     # --------------------------------------------------------------- actions
     def insert_word(
@@ -458,8 +463,7 @@ class Session:
             clean = _clean_insert(word, "word")
         except (TypeError, ValueError):
             return None
-        context, prefix = self.context_and_prefix()
-        return split_current_word(self._join(context, self._style(clean, context, prefix)) + " ")
+        return split_current_word(self._with_piece(clean))
 
     def _finish_typed_word(self, text: str) -> str:
         """Apply the ``i`` -> ``I`` rule to a word the person typed letter by letter."""
