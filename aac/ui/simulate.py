@@ -506,13 +506,22 @@ class SimulatedPerson:
         if box is None or self._too_late_to_leave(it.box_id):
             return False
         word = self.app.board.slot(box.kind, box.tile.slot or 0).text
+        ending = self._finishing_preview(word)
+        if ending is None:
+            return False
+        self.select(ending, "preview", now, via=word)
+        return True
+
+    def _finishing_preview(self, word: str) -> TileBox | None:
+        """The ending tile showing ``word``'s preview that is exactly the rest of the sentence."""
         rest = self.rest()
         for eb in self.app.boxes:
-            es = self.app.board.slot("ending", eb.tile.slot or 0) if eb.kind == "ending" else None
-            if es is not None and es.enabled and es.via_word == word and norm(es.text) == rest:
-                self.select(eb, "preview", now, via=word)
-                return True
-        return False
+            if eb.kind != "ending":
+                continue
+            es = self.app.board.slot("ending", eb.tile.slot or 0)
+            if es.enabled and es.via_word == word and norm(es.text) == rest:
+                return eb
+        return None
 
     def _too_late_to_leave(self, box_id: str | None) -> bool:
         """Is the dwell bar on this tile so full that it fires before the eye could leave?"""
@@ -528,12 +537,8 @@ class SimulatedPerson:
         self.key_next_at = None
         for line, word in sorted(known.items()):
             box = self.find("word", slot=line)
-            if box is None or not word:
-                continue
-            self.memory.pop(box.id, None)
-            self.memory[box.id] = (word, None)
-            while len(self.memory) > self.MEMORY_TILES:
-                self.memory.pop(next(iter(self.memory)))
+            if box is not None and word:
+                self._memorise(box, (word, None))
 
     def select(self, box: TileBox | None, purpose: str, now: float, via: str | None = None) -> None:
         if box is None:
@@ -605,10 +610,14 @@ class SimulatedPerson:
         slot = self.app.board.slot(box.kind, box.tile.slot or 0)
         return self.memory[box_id] == (slot.text, slot.via_word)
 
-    def _memorise(self, box: TileBox) -> None:
-        slot = self.app.board.slot(box.kind, box.tile.slot or 0)
+    def _memorise(self, box: TileBox, known: tuple[str, str | None] | None = None) -> None:
+        """Keep what ``box`` shows (or ``known``: what it will show) as the newest tile in mind,
+        forgetting the oldest beyond MEMORY_TILES."""
+        if known is None:
+            slot = self.app.board.slot(box.kind, box.tile.slot or 0)
+            known = (slot.text, slot.via_word)
         self.memory.pop(box.id, None)
-        self.memory[box.id] = (slot.text, slot.via_word)
+        self.memory[box.id] = known
         while len(self.memory) > self.MEMORY_TILES:
             self.memory.pop(next(iter(self.memory)))
 
@@ -652,14 +661,11 @@ class SimulatedPerson:
                 return False
             # The endings now show this word's previews (if the board has them), unless the word
             # fires before the eye could get there (then it is simply taken below).
-            for eb in self.app.boxes if not self._too_late_to_leave(box.id) else ():
-                if eb.kind != "ending":
-                    continue
-                es = board.slot("ending", eb.tile.slot or 0)
-                if es.enabled and es.via_word == slot.text and norm(es.text) == rest:
-                    self.reading = []
-                    self.select(eb, "preview", now, via=slot.text)
-                    return True
+            ending = None if self._too_late_to_leave(box.id) else self._finishing_preview(slot.text)
+            if ending is not None:
+                self.reading = []
+                self.select(ending, "preview", now, via=slot.text)
+                return True
             if self.word_match is not None:
                 # Found the next word (and none of its previews finishes the sentence):
                 # a person stops reading here and takes it.
