@@ -8,11 +8,11 @@ then the same Suggestions again with previews filled. While the person dwells, i
 computes the likely next requests (each shown word picked, the likeliest next letters) into the
 predictor's cache, so the next request is usually answered without a model call. Speculation
 stops as soon as a real request (or learning) arrives. ``learn()`` is queued and runs when no
-request is waiting. ``peek()`` asks for the words a letter key will bring while the person dwells
-on it (shown on the key; docs/INTERFACES.md, "Words on the letter key"): it runs when no real
-request is waiting, stops speculation, is cancelled by a real request or a newer peek, and leaves
-its result (with previews) in the predictor's cache, so the request after the letter is answered
-at once.
+request is waiting. ``peek()`` asks for the words a letter key or word tile will bring while the
+person dwells on it (shown on the tile; aac.ui.next_words): it runs when no real request is
+waiting, stops speculation, is cancelled by a real request for other text or a newer peek, and
+leaves its result (with previews) in the predictor's cache, so the request after the selection
+is answered at once.
 
 Model missing or broken: ``.error`` holds a clear message, ``.ready`` stays False, nothing raises;
 the board keeps its keyboard.
@@ -115,7 +115,7 @@ class PredictionService:
         self._cv = threading.Condition()
         self._pending: tuple[str, str, int] | None = None
         self._seq = 0
-        self._peek: tuple[str, str, int] | None = None  # the letter key's request waiting to run
+        self._peek: tuple[str, str, int] | None = None  # the dwelt-on tile's request waiting to run
         self._peeked: Suggestions | None = None  # its words, as soon as they are known
         self.peeks = 0  # peeks answered (tests, benchmarks)
         self._learn: deque[str] = deque()
@@ -171,7 +171,7 @@ class PredictionService:
         return self._latest
 
     def peek(self, context: str, prefix: str) -> None:
-        """Ask, at low priority, for the suggestions after a letter the person has not typed yet.
+        """Ask, at low priority, for the suggestions after a letter or word not chosen yet.
 
         A real request runs first and cancels a running peek; the newest peek wins. Asking
         again for what is already answered or waiting does nothing.

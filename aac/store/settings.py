@@ -57,8 +57,8 @@ class Settings:
     suggestion_gate: bool = True
     #: The gate's minimum expected selections saved (aac.predict.gate.MIN_GAIN); lower = more endings.
     suggestion_gate_min_gain: float = 0.3
-    #: Words on the letter key (aac.ui.next_words): while the person dwells on a letter, the key
-    #: shows the first word tiles' words that letter will bring; off = plain letter keys.
+    #: Next words on the tile (aac.ui.next_words): while the person dwells on a letter key or a
+    #: word tile, it shows the first word tiles' words it will bring; off = plain tiles.
     next_words_on_tile: bool = True
     #: Adaptive dwell (aac.gaze.adaptive_dwell), off by default: the dwell shortens in small steps
     #: while the person selects without undoing and lengthens after an undo or a false
@@ -120,7 +120,7 @@ HELP: dict[str, str] = {
                           "history page replays the same audio (off by default: nothing spoken is kept)",
     "suggestion_gate": "true to show only endings worth reading (empty tile otherwise)",
     "suggestion_gate_min_gain": "selections an ending must save on average to be shown (0.3; lower shows more)",
-    "next_words_on_tile": "true to show, on the letter key being dwelt on, the words that letter brings",
+    "next_words_on_tile": "true to show, on the letter key or word tile being dwelt on, the words it brings",
     "adaptive_dwell": "true to let the dwell time adapt within the bounds below (off by default)",
     "adaptive_dwell_min_ms": "shortest dwell the adaptive dwell may reach, milliseconds",
     "adaptive_dwell_max_ms": "longest dwell the adaptive dwell may reach, milliseconds",

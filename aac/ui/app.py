@@ -75,7 +75,7 @@ class BoardApp:
                  source_factory: Callable[[Any], GazePort] | None = None, record_usage: bool = True) -> None:
         self.profile, self.surface, self.clock = profile, surface, clock
         self.source, self.service, self.speaker = source, service, speaker
-        self._peek: tuple[str, str] | None = None  # the letter key's last peek (aac.ui.next_words)
+        self._peek: tuple[str, str] | None = None  # the dwelt-on tile's last peek (aac.ui.next_words)
         self.usage_log = usage_log if record_usage else None
         self.handle_events, self.source_factory = handle_events, source_factory
         self.renderer = Renderer()

@@ -105,7 +105,7 @@ class RequestPredictions:
 
 @dataclass(frozen=True)
 class PeekPredictions:
-    """Ask, at low priority, for the words a letter key will bring (aac.ui.next_words)."""
+    """Ask, at low priority, for the words a letter key or word tile will bring (aac.ui.next_words)."""
 
     context: str
     prefix: str
