@@ -312,9 +312,7 @@ def test_failover_reports_loss_settles_and_switches():
         fo.poll()
     assert fo.current is a and fo.lost and fo.status.endswith("(eyes not found)")
     a.valid = None  # now the device goes silent: switch after failover_s
-    while not fo.switching:
-        clock.t += 0.1
-        fo.poll()
+    _run_until(fo, clock, lambda: fo.switching)
     assert fo.current is None and fo.status.startswith("Switching to the next input: tobii sent no data for 3.")
     _switch_done(fo)
     assert fo.current is b and b.started and not fo.switching
@@ -372,9 +370,7 @@ def test_a_switch_to_a_slow_device_never_holds_up_the_board():
     fo = FailoverSource([tracker, webcam], failover_s=3.0, settle_s=0.2, retry_primary_s=None, clock=clock)
     fo.start()
     tracker.valid = None
-    while not fo.switching:
-        clock.t += 0.1
-        fo.poll()
+    _run_until(fo, clock, lambda: fo.switching)
     slowest = 0.0
     for _ in range(20):  # the webcam is still opening
         clock.t += 0.1
@@ -399,9 +395,7 @@ def test_a_board_closed_while_switching_stops_the_device_that_opened_late():
     fo = FailoverSource([tracker, webcam], failover_s=3.0, retry_primary_s=None, clock=clock)
     fo.start()
     tracker.valid = None
-    while not fo.switching:
-        clock.t += 0.1
-        fo.poll()
+    _run_until(fo, clock, lambda: fo.switching)
     thread = fo._switch_thread
     fo.stop()
     release.set()
