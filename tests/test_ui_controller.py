@@ -71,6 +71,44 @@ def test_speak_emits_speak_learn_and_log_message():
     assert r.c.session.text == ""
 
 
+def test_a_finished_sentence_is_said_as_a_message_with_speak_on_sentence_end():
+    """speak_on_sentence_end saves the Speak dwell: the sentence is said, kept, learned and logged
+    as Speak would (without counting a Speak selection), the message clears, undo brings it back."""
+    from aac.speech.policy import SpeechPolicy
+
+    r = Rig()
+    r.c.set_speech_policy(SpeechPolicy(speak_on_sentence_end=True))
+    r.c.session.restore("I need water")
+    r.gaze(r.tile("page", target="keyboard"), 1.5)
+    r.effects.clear()
+    r.gaze(r.tile("punct", value="."), 1.5)
+    assert r.of(fx.Speak) == [fx.Speak("I need water.")]
+    assert r.of(fx.Learn) == [fx.Learn("I need water.")]
+    (logged,) = r.of(fx.LogMessage)
+    assert logged.text == "I need water." and logged.selections == 1  # the full stop, no Speak dwell
+    assert r.c.session.text == "" and r.c.last_spoken == "I need water."
+    assert r.c.messages.history.items()[0] == "I need water."
+    act = r.of(fx.Activated)[-1].activation
+    assert [ev.kind for ev in act.events] == ["punct", "speak"]  # what the simulated person sees
+    r.c.session.undo()
+    assert r.c.session.text.strip() == "I need water."  # nothing lost
+
+
+def test_speak_on_sentence_end_without_clearing_says_only_the_new_sentence():
+    from aac.speech.policy import SpeechPolicy
+
+    r = Rig(clear_after_speak=False)
+    r.c.set_speech_policy(SpeechPolicy(speak_on_sentence_end=True))
+    r.c.session.restore("Hello. I am cold")
+    r.gaze(r.tile("page", target="keyboard"), 1.5)
+    r.gaze(r.tile("punct", value="!"), 1.5)
+    assert r.of(fx.Speak) == [fx.Speak("I am cold!")]
+    assert r.of(fx.Learn) == [fx.Learn("I am cold!")]
+    assert r.c.session.text.strip() == "Hello. I am cold!"
+    r.gaze(r.tile("letter", value="a"), 1.5)  # not a sentence end: nothing more is said
+    assert len(r.of(fx.Speak)) == 1
+
+
 def test_pause_holds_through_adaptive_dwell_and_a_settings_change():
     r = Rig()
     pause = r.tile("action", action="pause")

@@ -4,6 +4,9 @@ Pure functions of the session's events (no audio, no pygame), so the board only 
 and speaks what comes back. Both behaviours are off by default (settings ``speak_each_word`` and
 ``speak_on_sentence_end``): hearing every word is feedback for some people and noise for others.
 When a sentence ends, the whole sentence is said instead of its last word, so nothing is said twice.
+A sentence said when it ends is a message, as if Speak had been chosen (the board saves it in the
+history, learns it and clears the message, see ``BoardController._say_sentence_as_message``): the
+person who turns this on writes a sentence and is heard, without the Speak dwell.
 """
 
 from __future__ import annotations
@@ -67,6 +70,12 @@ class SpeechPolicy:
             speak_each_word=bool(getattr(settings, "speak_each_word", False)),
             speak_on_sentence_end=bool(getattr(settings, "speak_on_sentence_end", False)),
         )
+
+    def sentence_is_message(self, text_after: str) -> bool:
+        """Whether what :meth:`on_event` just returned for ``text_after`` is a finished sentence
+        that the board says as a message (history, learning, log; cleared like Speak), rather
+        than feedback: true with ``speak_on_sentence_end`` whenever the message ends a sentence."""
+        return self.speak_on_sentence_end and ends_sentence(text_after)
 
     def on_event(self, event: Any, text_after: str) -> list[str]:
         kind = getattr(event, "kind", "")

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aac.gaze.sample import GazeSample, from_tobii_dict
-from aac.kinds import CONTENT_KINDS, Action, TileKind
+from aac.kinds import CONTENT_KINDS, Action, EventKind, TileKind
 from aac.predict.filters import TextRules
 from aac.ui.driver import BoardDriver
 from aac.ui.geometry import TileBox, px_per_degree
@@ -426,7 +426,8 @@ class SimulatedPerson:
                 self.text_selections += 1
             if self.intent.purpose in ("letter", "word"):
                 self.remember_next_words()
-            if act.kind == "action" and act.text == "speak":
+            # Speak, or a sentence said as it ends (setting speak_on_sentence_end): no Speak dwell
+            if any(ev.kind == EventKind.SPEAK for ev in act.events):
                 self.spoken = self.driver.last_spoken
                 self.done = True
         now = act.t
@@ -871,7 +872,9 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     total_s = sum(r.seconds for r in results)
     words = sum(len(norm_words(r.target)) for r in results)
     chars = sum(len(w) + 1 for r in results for w in norm_words(r.target))
-    sel_no_speak = sum(r.selections for r in results) - sum(1 for r in results if r.spoken is not None)
+    # the Speak tile is not part of writing (and a sentence said as it ends took no Speak dwell)
+    speak_tiles = sum(1 for act in app.activations if act.kind == TileKind.ACTION and act.text == Action.SPEAK)
+    sel_no_speak = sum(r.selections for r in results) - speak_tiles
     text_sel = sum(r.text_selections for r in results)
     stats = app.frame_stats()
     by_kind: dict[str, int] = {}

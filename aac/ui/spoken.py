@@ -41,8 +41,11 @@ class SpokenMessages:
             self._message_started = now
         self._message_selections += 1
 
-    def spoken(self, text: str, now: float) -> None:
-        """The person spoke the message: say it, keep it in the history, learn it, log it."""
+    def spoken(self, text: str, now: float, chosen: bool = True) -> None:
+        """The person spoke the message: say it, keep it in the history, learn it, log it.
+
+        ``chosen``: Speak was a selection of its own (counted in the message's selections); a
+        sentence said as it ends (``speak_on_sentence_end``) took none."""
         self.last_spoken = text
         if not text.strip():
             return
@@ -51,7 +54,7 @@ class SpokenMessages:
             self.history_changed()
         self._emit(Learn(text))
         seconds = now - self._message_started if self._message_started is not None else None
-        self._emit(LogMessage(text, self._message_selections + 1, seconds))
+        self._emit(LogMessage(text, self._message_selections + int(chosen), seconds))
         self._message_started = None
         self._message_selections = 0
 
