@@ -124,6 +124,8 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
     page.press("#sAdaptMin", "Tab")
     assert page.is_checked("#sNextWords")  # next words on the tile being chosen: on by default
     page.uncheck("#sNextWords")
+    assert not page.is_checked("#sSpeakSentence")  # say each sentence as it ends: off by default
+    page.check("#sSpeakSentence")
     page.select_option("#sLayout", "anna")
     expect(page.locator("#problems")).to_have_text("", timeout=20000)
     page.wait_for_selector("#preview[src^='blob:']")
@@ -171,6 +173,7 @@ def test_caregiver_task_by_clicks_and_typing(editor, browser, tmp_path):
     assert profile.settings.dwell_ms == 1200 and profile.settings.layout == "anna"
     assert profile.settings.adaptive_dwell and profile.settings.adaptive_dwell_min_ms == 800
     assert profile.settings.next_words_on_tile is False
+    assert profile.settings.speak_on_sentence_end is True
     layout, problems = load_layout_or_default(profile.settings.layout)
     assert not problems and layout.source == user_layouts_dir() / "anna.toml"
     assert layout.name == "Anna's board"

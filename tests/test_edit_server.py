@@ -280,11 +280,13 @@ def test_settings_are_validated_and_saved(editor):
     # issue 15's caregiver settings: the adaptive dwell and its bounds, the ending gate
     status, res = call(editor, "/api/settings", {"settings": {"adaptive_dwell": True, "adaptive_dwell_min_ms": 700,
                                                               "adaptive_dwell_max_ms": 1300, "suggestion_gate": False,
-                                                              "next_words_on_tile": False}})
+                                                              "next_words_on_tile": False,
+                                                              "speak_on_sentence_end": True}})
     assert status == 200, res
     settings = resolve_profile("anna", create=False).settings
     assert settings.adaptive_dwell and (settings.adaptive_dwell_min_ms, settings.adaptive_dwell_max_ms) == (700, 1300)
     assert settings.suggestion_gate is False and settings.next_words_on_tile is False
+    assert settings.speak_on_sentence_end is True
     status, res = call(editor, "/api/settings", {"settings": {"adaptive_dwell_min_ms": 1500}})
     assert status == 422 and "must not be longer than the longest (1.3 s)" in res["errors"]["adaptive_dwell_min_ms"]
     status, res = call(editor, "/api/settings", {"settings": {"adaptive_dwell_min_ms": 50}})

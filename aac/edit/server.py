@@ -57,7 +57,7 @@ STATIC = Path(__file__).parent / "static"
 #: Settings the editor shows (the rest stay in ``aac profile set``).
 EDITOR_SETTINGS = ("dwell_ms", "lock_on_ms", "voice", "theme", "language", "text_logging", "profanity_filter", "layout",
                    "keep_history_audio", "adaptive_dwell", "adaptive_dwell_min_ms", "adaptive_dwell_max_ms",
-                   "suggestion_gate", "next_words_on_tile")
+                   "suggestion_gate", "next_words_on_tile", "speak_on_sentence_end")
 #: Largest recording upload: a 2-minute message (the bank's longest, aac/speech/bank.py MAX_SECONDS)
 #: as 48 kHz stereo 16-bit WAV is 23 MB.
 MAX_RECORDING_UPLOAD = 30_000_000

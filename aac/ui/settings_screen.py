@@ -74,6 +74,7 @@ def default_fields() -> list[Field]:
         Field("layout", "Layout", "choice", choices=_layouts()),
         Field("text_logging", "Keep message text in the usage log", "bool"),
         Field("profanity_filter", "Filter rude words from predictions", "bool"),
+        Field("speak_on_sentence_end", "Say each sentence when it ends (no Speak)", "bool"),
         Field("click_sound", "Click sound on activation", "bool"),
         Field("show_gaze_cursor", "Show gaze cursor", "bool"),
         Field("resume_dwell_ms", "Resume dwell when paused (ms)", "int", step=250, lo=500, hi=10000),

@@ -326,6 +326,7 @@ function renderSettings() {
   $("sHistAudio").checked = !!s.keep_history_audio;
   $("sAdaptive").checked = !!s.adaptive_dwell; $("sGate").checked = !!s.suggestion_gate;
   $("sNextWords").checked = !!s.next_words_on_tile;
+  $("sSpeakSentence").checked = !!s.speak_on_sentence_end;
   $("sAdaptMin").value = (s.adaptive_dwell_min_ms / 1000).toFixed(1); $("sAdaptMax").value = (s.adaptive_dwell_max_ms / 1000).toFixed(1);
   $("sAdaptMin").disabled = $("sAdaptMax").disabled = !s.adaptive_dwell;
 }
@@ -592,6 +593,7 @@ function wire() {
   $("sAdaptMax").onchange = (e) => setSetting("adaptive_dwell_max_ms", Math.round(parseFloat(e.target.value) * 1000));
   $("sGate").onchange = (e) => setSetting("suggestion_gate", e.target.checked);
   $("sNextWords").onchange = (e) => setSetting("next_words_on_tile", e.target.checked);
+  $("sSpeakSentence").onchange = (e) => setSetting("speak_on_sentence_end", e.target.checked);
   $("tRec").onchange = (e) => { setTileField("recording", e.target.value || null); if (e.target.value) status("Recording attached (Save to keep it)."); };
   $("tRecDetach").onclick = () => { setTileField("recording", null); status("Recording detached: the tile says its words (Save to keep it)."); };
   $("tRecPlay").onclick = () => { const t = currentTile(); if (t && t.recording) playRecording(t.recording, $("tRecMsg")); };
