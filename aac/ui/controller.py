@@ -524,11 +524,12 @@ class BoardController:
 
     def _say_sentence_as_message(self, now: float) -> list[Event]:
         """``speak_on_sentence_end``: the sentence just finished is said as a message, as if Speak
-        had been chosen, which saves the person the Speak dwell (about 1.7 s of ~26 s per
-        sentence on the simulated person, models/README.md, session 12). Like Speak it goes to
-        the history, the learner and the usage log (before, a sentence said this way was none of
-        these), and it clears the message when ``clear_after_speak`` is on (undo brings it back).
-        Returns the session's speak event, so the activation records that it spoke."""
+        had been chosen, which saves the person the Speak dwell and the glance after it (2.0 s of
+        26.3 s per sentence on the simulated person, dev lines 1-20: 11.98 -> 12.98 wpm,
+        models/README.md, session 12). Like Speak it goes to the history, the learner and the
+        usage log (before, a sentence said this way was none of these), and it clears the message
+        when ``clear_after_speak`` is on (undo brings it back). Returns the session's speak event,
+        so the activation records that it spoke."""
         if self.session.clear_after_speak:
             spoken = self.session.speak()
             extra = self.session.drain_events()
