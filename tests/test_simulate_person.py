@@ -25,15 +25,18 @@ from aac.ui.simulate import (
 
 
 def _write_on_the_board(tmp_path, service, sentence, *, reads=True, app_ref=None, size=(1920, 1080), seed=3,
-                        before=None):
+                        before=None, settings=None):
     """The person writes ``sentence`` from the keyboard page of a board fed by ``service`` (None:
-    no predictions), 0.5 deg noise, at most a simulated minute; ``before(app)`` runs first.
-    Returns (app, person, speaker), the app closed."""
+    no predictions), 0.5 deg noise, at most a simulated minute; ``before(app)`` runs first;
+    ``settings``: profile settings to set first. Returns (app, person, speaker), the app closed."""
     pygame.display.init()
     pygame.font.init()
     clock = SimClock()
     speaker = RecordingSpeaker()
-    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface(size), layout_name="default",
+    profile = Profile.open(tmp_path / "p")
+    for key, value in (settings or {}).items():
+        profile.set(key, value)
+    app = BoardApp(profile, pygame.Surface(size), layout_name="default",
                    clock=clock, service=service, speaker=speaker, handle_events=False, source_name="sim")
     if app_ref is not None:
         app_ref.append(app)
@@ -156,6 +159,20 @@ def test_dwelling_on_a_word_the_person_sees_its_preview_and_takes_the_ending(tmp
     assert person.done and speaker.spoken == ["Hello there."]
     assert [a.kind for a in app.activations] == ["letter", "ending", "action"], "h, Hello there., speak"
     assert person.false_activations == 0
+
+def test_with_speak_on_sentence_end_the_ending_is_said_and_no_speak_dwell_follows(tmp_path):
+    """The same sentence with the caregiver setting on: the ending's full stop says the sentence
+    as a message, and the person, hearing it, is done: two selections instead of three."""
+    service = ScriptedService({("", ""): ["I", "the", "please", "can", "what"],
+                               ("", "H"): ["Hello", "How", "Help", "Hi", "He"],
+                               "previews": {"Hello": ["Hello there."]}})
+    app, person, speaker = _write_on_the_board(tmp_path, service, "hello there",
+                                               settings={"speak_on_sentence_end": True})
+    assert person.done and person.spoken == "Hello there." and speaker.spoken == ["Hello there."]
+    assert [a.kind for a in app.activations] == ["letter", "ending"], "h, Hello there. (said at once)"
+    assert app.session.text == "" and app.controller.messages.history.items()[0] == "Hello there."
+    assert person.false_activations == 0
+
 
 class LatePreviews(ScriptedService):
     """The word's previews reach the board only when its dwell bar is 90 % full."""
