@@ -592,15 +592,21 @@ class Session:
             "clear", "", None, len_before=before, len_after=0, changed=changed
         )
 
-    def speak(self) -> str:
+    def speak(self, with_last_change: bool = False) -> str:
         """Return the message to speak (trimmed); clear it if ``clear_after_speak`` (undoable).
 
+        ``with_last_change``: speaking is part of the selection that just changed the message (a
+        sentence said as it ends, setting ``speak_on_sentence_end``), so the clear adds no undo
+        step of its own: one undo takes that whole selection back, as undo does for any other
+        (after a wrong ending, the message as it was before it, in one dwell).
         The event carries only counts (characters, words), never the text.
         """
         spoken = self._text.strip()
         before = len(self._text)
         cleared = False
-        if spoken and self.clear_after_speak:
+        if spoken and self.clear_after_speak and with_last_change and self._undo:
+            self._text, cleared = "", True  # undo still goes back to before the last change
+        elif spoken and self.clear_after_speak:
             cleared = self._apply("speak", "")
         self._emit(
             "speak",

@@ -266,6 +266,24 @@ def test_speak_returns_the_text_clears_and_undo_brings_it_back() -> None:
     assert not keep.can_undo
 
 
+def test_speaking_with_the_last_change_is_undone_with_it() -> None:
+    """A sentence said as it ends (speak_on_sentence_end): one undo takes back the selection that
+    ended it, not only the clear, so a wrong ending costs one dwell to remove."""
+    s = make("I need ")
+    s.insert_ending("water.")
+    assert s.speak(with_last_change=True) == "I need water."
+    assert s.text == ""
+    ev = s.drain_events()[-1]
+    assert ev.kind == "speak" and ev.extra["cleared"] is True
+    s.undo()
+    assert s.text == "I need "
+    first = make()  # nothing to undo before it: the clear is its own undo step, as for Speak
+    first.restore("Hi.")
+    assert first.speak(with_last_change=True) == "Hi." and first.text == ""
+    first.undo()
+    assert first.text == "Hi."
+
+
 def test_speaking_nothing_changes_nothing() -> None:
     s = make()
     assert s.speak() == ""

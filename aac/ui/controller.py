@@ -528,10 +528,11 @@ class BoardController:
         26.3 s per sentence on the simulated person, dev lines 1-20: 11.98 -> 12.98 wpm,
         models/README.md, session 12). Like Speak it goes to the history, the learner and the
         usage log (before, a sentence said this way was none of these), and it clears the message
-        when ``clear_after_speak`` is on (undo brings it back). Returns the session's speak event,
-        so the activation records that it spoke."""
+        when ``clear_after_speak`` is on; one undo then takes back the whole selection (the message
+        as it was before the ending or full stop). Returns the session's speak event, so the
+        activation records that it spoke."""
         if self.session.clear_after_speak:
-            spoken = self.session.speak()
+            spoken = self.session.speak(with_last_change=True)
             extra = self.session.drain_events()
         else:  # the message stays: say only its last sentence, not everything again
             spoken, extra = last_sentence(self.session.text), []
