@@ -174,6 +174,34 @@ def test_with_speak_on_sentence_end_the_ending_is_said_and_no_speak_dwell_follow
     assert person.false_activations == 0
 
 
+def test_a_sentence_said_that_was_not_meant_is_taken_back_and_counted(tmp_path):
+    """With speak_on_sentence_end a wrong ending is heard at once: the person does not stop there
+    (as after Speak) but undoes it and goes on, and the run reports it (``wrong_said``)."""
+    from aac.session import Session
+    from aac.ui.effects import Activation
+
+    pygame.display.init()
+    pygame.font.init()
+    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1280, 720)), layout_name="default",
+                   clock=SimClock(), speaker=RecordingSpeaker(), handle_events=False, source_name="sim")
+    try:
+        person = SimulatedPerson(app, random.Random(1))
+        person.begin("hello there", 0.0)
+        ending = next(b for b in app.boxes if b.kind == "ending")
+        said = Session(clock=lambda: 0.0, text="Hello world.")
+        said.speak()
+        events = said.drain_events()
+        for spoken, wrong in (("Hello world.", True), ("Hello there.", False)):
+            app.controller.messages.last_spoken = spoken
+            person.pending_undo = False
+            person.select(ending, "ending", 1.0)
+            person.on_activation(Activation(2.0, ending.id, "ending", spoken, "home", events))
+            assert (person.wrong_said, person.pending_undo, person.done) == ((1, True, False) if wrong else (1, False, True))
+        assert person.spoken == "Hello there." and person.false_activations == 0
+    finally:
+        app.close()
+
+
 class LatePreviews(ScriptedService):
     """The word's previews reach the board only when its dwell bar is 90 % full."""
 

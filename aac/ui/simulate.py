@@ -252,6 +252,7 @@ class SimulatedPerson:
         self.preview_match: tuple[str, str] | None = None  # (word box id, ending box id)
         self.seen_previews: dict[str, list[str]] = {}
         self.false_activations = 0
+        self.wrong_said = 0  # sentences said as they ended that were not the one meant
         self.selections = 0
         self.text_selections = 0
         self.spoken: str | None = None
@@ -416,6 +417,15 @@ class SimulatedPerson:
         self.selections += 1
         intended = self.intent.kind == "select" and act.box_id == self.intent.box_id
         changed = any(ev.extra.get("changed", True) for ev in act.events if ev.kind not in ("page",))
+        said = any(ev.kind == EventKind.SPEAK for ev in act.events)
+        speak_tile = act.kind == TileKind.ACTION and act.text == Action.SPEAK
+        if said and not speak_tile and norm(self.driver.last_spoken or "") != " ".join(self.target_words):
+            # A sentence it did not mean was said as it ended (setting speak_on_sentence_end): the
+            # person heard it; it takes the selection back with undo and goes on (counted, since
+            # the listener heard it too).
+            self.wrong_said += 1
+            self.log.append(f"WRONG SAID {self.driver.last_spoken!r}")
+            self.pending_undo = True
         if not intended:
             self.false_activations += 1
             self.log.append(f"FALSE {act.box_id} while {self.intent.kind} {self.intent.box_id}")
@@ -426,8 +436,8 @@ class SimulatedPerson:
                 self.text_selections += 1
             if self.intent.purpose in ("letter", "word"):
                 self.remember_next_words()
-            # Speak, or a sentence said as it ends (setting speak_on_sentence_end): no Speak dwell
-            if any(ev.kind == EventKind.SPEAK for ev in act.events):
+            # Speak, or its sentence said as it ends (setting speak_on_sentence_end): no Speak dwell
+            if said and (speak_tile or not self.pending_undo):
                 self.spoken = self.driver.last_spoken
                 self.done = True
         now = act.t
@@ -889,6 +899,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
         "words": words,
         "selections": sum(r.selections for r in results),
         "false_activations": sum(r.false_activations for r in results),
+        "wrong_said": person.wrong_said,  # speak_on_sentence_end: a sentence said that was not meant
         "seconds": round(total_s, 1),
         "wpm": round(words / (total_s / 60.0), 2) if total_s > 0 else 0.0,
         "ks": round(1 - sel_no_speak / chars, 3) if chars else 0.0,
