@@ -87,7 +87,7 @@ class SpeechPolicy:
         typed, self._typed_word = self._typed_word, False
         if not changed or kind not in _SAYING_KINDS:
             return []
-        if self.speak_on_sentence_end and ends_sentence(text_after):
+        if self.sentence_is_message(text_after):
             sentence = last_sentence(text_after)
             return [sentence] if sentence else []
         if not self.speak_each_word:

@@ -52,7 +52,7 @@ from aac.layouts.model import Layout, Page, Tile, Theme
 from aac.layouts.themes import THEMES, get_theme, with_overrides
 from aac.session import Event, Session
 from aac.speech.history import SpeechHistory
-from aac.speech.policy import SpeechPolicy, last_sentence
+from aac.speech.policy import SpeechPolicy
 from aac.ui.board_state import BoardState, SlotContent
 from aac.ui.effects import (
     Activate,
@@ -514,7 +514,7 @@ class BoardController:
             if kind != EventKind.SPEAK:
                 says = self.speech_policy.on_event(ev, self.session.text)
                 if says and self.speech_policy.sentence_is_message(self.session.text):
-                    events.extend(self._say_sentence_as_message(now))
+                    events.extend(self._say_sentence_as_message(says[-1], now))
                 else:
                     for say in says:
                         self.messages.speak(say)
@@ -522,7 +522,7 @@ class BoardController:
             dwell_ms = (now - started) * 1000.0 if started is not None else self.dwell.config.dwell_s * 1000.0
             self._effects.append(selection_log(ev, box, shown, dwell_ms, self.session.page, self.board))
 
-    def _say_sentence_as_message(self, now: float) -> list[Event]:
+    def _say_sentence_as_message(self, sentence: str, now: float) -> list[Event]:
         """``speak_on_sentence_end``: the sentence just finished is said as a message, as if Speak
         had been chosen, which saves the person the Speak dwell and the glance after it (2.0 s of
         26.3 s per sentence on the simulated person, dev lines 1-20: 11.98 -> 12.98 wpm,
@@ -534,8 +534,8 @@ class BoardController:
         if self.session.clear_after_speak:
             spoken = self.session.speak(with_last_change=True)
             extra = self.session.drain_events()
-        else:  # the message stays: say only its last sentence, not everything again
-            spoken, extra = last_sentence(self.session.text), []
+        else:  # the message stays: say only ``sentence`` (the policy's), not everything again
+            spoken, extra = sentence, []
         self.messages.spoken(spoken, now, chosen=False)
         return extra
 

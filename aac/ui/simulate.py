@@ -47,6 +47,7 @@ from aac.gaze.sample import GazeSample, from_tobii_dict
 from aac.kinds import CONTENT_KINDS, Action, EventKind, TileKind
 from aac.predict.filters import TextRules
 from aac.ui.driver import BoardDriver
+from aac.ui.effects import Activation
 from aac.ui.geometry import TileBox, px_per_degree
 from aac.ui.next_words import line_centres
 
@@ -84,6 +85,11 @@ def norm(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- simulated eyes
+def _is_speak_tile(act: Activation) -> bool:
+    """The activation was the Speak tile (not a sentence said as it ended, which has no tile)."""
+    return act.kind == TileKind.ACTION and act.text == Action.SPEAK
+
+
 class SimulatedTobii:
     """A gaze source producing Tobii-format samples of where the simulated person looks.
 
@@ -418,7 +424,7 @@ class SimulatedPerson:
         intended = self.intent.kind == "select" and act.box_id == self.intent.box_id
         changed = any(ev.extra.get("changed", True) for ev in act.events if ev.kind not in ("page",))
         said = any(ev.kind == EventKind.SPEAK for ev in act.events)
-        speak_tile = act.kind == TileKind.ACTION and act.text == Action.SPEAK
+        speak_tile = _is_speak_tile(act)
         if said and not speak_tile and norm(self.driver.last_spoken or "") != " ".join(self.target_words):
             # A sentence it did not mean was said as it ended (setting speak_on_sentence_end): the
             # person heard it; it takes the selection back with undo and goes on (counted, since
@@ -883,7 +889,7 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
     words = sum(len(norm_words(r.target)) for r in results)
     chars = sum(len(w) + 1 for r in results for w in norm_words(r.target))
     # the Speak tile is not part of writing (and a sentence said as it ends took no Speak dwell)
-    speak_tiles = sum(1 for act in app.activations if act.kind == TileKind.ACTION and act.text == Action.SPEAK)
+    speak_tiles = sum(1 for act in app.activations if _is_speak_tile(act))
     sel_no_speak = sum(r.selections for r in results) - speak_tiles
     text_sel = sum(r.text_selections for r in results)
     stats = app.frame_stats()
