@@ -19,29 +19,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "data" / "aac_dev.txt"))
-    ap.add_argument("--skip", type=int, default=20)
-    ap.add_argument("--limit", type=int, default=100)
-    ap.add_argument("--depth", type=int, default=8, help="how many words to ask the model for")
-    ap.add_argument("--shown", type=int, default=5, help="word tiles on the board")
-    args = ap.parse_args()
+def walk(predictor: Any, lines: list[str], shown: int = 5) -> dict[str, Any]:
+    """The ideal user's path on a board of ``shown`` word tiles; ``predictor.suggest`` lists more."""
+    from aac.predict.bench import _norm, normalize_words
 
-    from aac.predict.bench import _norm, normalize_words, read_corpus
-    from aac.predict.service import find_model_dir
-    from aac.predict.suggest import Predictor, PredictorSettings
-
-    settings = PredictorSettings()
-    settings.n_words = args.depth
-    predictor = Predictor.from_model_dir(find_model_dir(None), settings, learner=None)
-    lines = read_corpus(args.corpus)[args.skip : args.skip + args.limit]
-    ranks = [0] * args.depth
+    ranks: dict[int, int] = {}
     counts = {"requests": 0, "letters": 0, "spaces": 0, "word_hits": 0, "ending_hits": 0, "letters_with_word_below": 0}
     for line in lines:
         words = normalize_words(line)
@@ -54,10 +42,10 @@ def main() -> int:
                 counts["ending_hits"] += 1
                 break
             listed = [_norm(w) for w in sug.words]
-            rank = listed.index(words[i]) if words[i] in listed else None
-            if rank is not None:
-                ranks[rank] += 1
-                if rank < args.shown:
+            if words[i] in listed:
+                rank = listed.index(words[i]) + 1
+                ranks[rank] = ranks.get(rank, 0) + 1
+                if rank <= shown:
                     counts["word_hits"] += 1
                     i, typed = i + 1, ""
                     continue
@@ -68,7 +56,27 @@ def main() -> int:
             else:
                 counts["spaces"] += 1
                 i, typed = i + 1, ""
-    print(json.dumps({"lines": len(lines), **counts, "wanted_word_at_rank": {str(r + 1): n for r, n in enumerate(ranks)}}))
+    return {"lines": len(lines), **counts, "wanted_word_at_rank": {str(r): ranks[r] for r in sorted(ranks)}}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "data" / "aac_dev.txt"))
+    ap.add_argument("--skip", type=int, default=20)
+    ap.add_argument("--limit", type=int, default=100)
+    ap.add_argument("--depth", type=int, default=8, help="how many words to ask the model for")
+    ap.add_argument("--shown", type=int, default=5, help="word tiles on the board")
+    args = ap.parse_args()
+
+    from aac.predict.bench import read_corpus
+    from aac.predict.service import find_model_dir
+    from aac.predict.suggest import Predictor, PredictorSettings
+
+    settings = PredictorSettings()
+    settings.n_words = args.depth
+    predictor = Predictor.from_model_dir(find_model_dir(None), settings, learner=None)
+    lines = read_corpus(args.corpus)[args.skip : args.skip + args.limit]
+    print(json.dumps(walk(predictor, lines, args.shown)))
     return 0
 
 
