@@ -87,12 +87,17 @@ def simulate_sentence(predictor: Any, line: str, stats: dict[str, Any], use_chun
             i, typed = i + 1, ""
             continue
         _record(predictor, context, typed, None)
-        if len(typed) < len(words[i]):
-            typed += words[i][len(typed)]
-            stats["letters"] += 1
-        else:
-            stats["spaces"] += 1
-            i, typed = i + 1, ""
+        i, typed = type_on(words, i, typed, stats)
+
+
+def type_on(words: list[str], i: int, typed: str, stats: dict[str, Any]) -> tuple[int, str]:
+    """Nothing shown was taken: type the next letter of word ``i`` (or the space after it when
+    it is typed in full), counted in ``stats``; returns the new (word index, typed prefix)."""
+    if len(typed) < len(words[i]):
+        stats["letters"] += 1
+        return i, typed + words[i][len(typed)]
+    stats["spaces"] += 1
+    return i + 1, ""
 
 
 def _record(predictor: Any, context: str, prefix: str, picked: str | None) -> None:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 def walk(predictor: Any, lines: list[str], shown: int = 5) -> dict[str, Any]:
     """The ideal user's path on a board of ``shown`` word tiles; ``predictor.suggest`` lists more."""
-    from aac.predict.bench import _norm, normalize_words
+    from aac.predict.bench import _norm, normalize_words, type_on
 
     ranks: dict[int, int] = {}
     counts = {"requests": 0, "letters": 0, "spaces": 0, "word_hits": 0, "ending_hits": 0, "letters_with_word_below": 0}
@@ -50,12 +50,7 @@ def walk(predictor: Any, lines: list[str], shown: int = 5) -> dict[str, Any]:
                     i, typed = i + 1, ""
                     continue
                 counts["letters_with_word_below"] += 1
-            if len(typed) < len(words[i]):
-                typed += words[i][len(typed)]
-                counts["letters"] += 1
-            else:
-                counts["spaces"] += 1
-                i, typed = i + 1, ""
+            i, typed = type_on(words, i, typed, counts)
     return {"lines": len(lines), **counts, "wanted_word_at_rank": {str(r): ranks[r] for r in sorted(ranks)}}
 
 
