@@ -5,7 +5,7 @@ and speaks what comes back. Both behaviours are off by default (settings ``speak
 ``speak_on_sentence_end``): hearing every word is feedback for some people and noise for others.
 When a sentence ends, the whole sentence is said instead of its last word, so nothing is said twice.
 A sentence said when it ends is a message, as if Speak had been chosen (the board saves it in the
-history, learns it and clears the message, see ``BoardController._say_sentence_as_message``): the
+history, learns it and clears the message, see ``aac.ui.message_speech.MessageSpeech``): the
 person who turns this on writes a sentence and is heard, without the Speak dwell.
 """
 

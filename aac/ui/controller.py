@@ -77,6 +77,7 @@ from aac.ui.effects import (
     SwitchPress,
 )
 from aac.ui.geometry import TileBox, layout_page
+from aac.ui.message_speech import MessageSpeech
 from aac.ui.next_words import NextWordsOnTile
 from aac.ui.preview_gaze import DWELLING_PHASES, follow_preview, previewing_tile
 from aac.ui.spoken import SpokenMessages
@@ -192,7 +193,7 @@ class BoardController:
         self.next_words = NextWordsOnTile(options.next_words_on_tile)
         self.messages = SpokenMessages(SpeechHistory(items=list(history)), self._effects_append,
                                        lambda: self.options.text_logging)
-        self.speech_policy = speech_policy or SpeechPolicy()
+        self.speech = MessageSpeech(self.messages, speech_policy or SpeechPolicy())
         self.scanner = RowColumnScanner([["-"]], interval_s=options.scan_interval_s) if scanning else None
         self.calibration = calibration
         self.activations: list[Activation] = []
@@ -213,7 +214,6 @@ class BoardController:
         self._dwell_state = DwellState(None, 0.0, None, "idle")
         self._dwell_started: dict[str | None, float] = {}
         self._last_text = self.session.text
-        self._spoken = ""
         self._history_page: Page | None = None
         self._history_back = ""
         self._pending_layout: Layout | None = None
@@ -477,7 +477,7 @@ class BoardController:
         if action in simple:
             simple[Action(action)]()
         elif action == Action.SPEAK:
-            self._spoken = s.speak()
+            self.speech.speak_tile(s)
         elif action == Action.PAUSE:
             (s.resume if s.paused else s.pause)()
         elif action == Action.STOP_SPEECH:
@@ -496,9 +496,6 @@ class BoardController:
             kind = ev.kind
             if kind in (EventKind.PAUSE, EventKind.RESUME):
                 self._sync_pause()
-            if kind == EventKind.SPEAK:
-                spoken, self._spoken = self._spoken, ""
-                self.messages.spoken(spoken, now)
             if kind in CORRECTION_KINDS:
                 self._effects.append(LogError(ErrorKind(kind)))
                 # An undo right after a selection suggests that selection was not meant.
@@ -511,33 +508,10 @@ class BoardController:
                 self.adaptive.selection(now)  # a kept streak shortens it in small steps
             if kind in CONTENT_KINDS:
                 self.messages.count_selection(now)
-            if kind != EventKind.SPEAK:
-                says = self.speech_policy.on_event(ev, self.session.text)
-                if says and self.speech_policy.sentence_is_message(self.session.text):
-                    events.extend(self._say_sentence_as_message(says[-1], now))
-                else:
-                    for say in says:
-                        self.messages.speak(say)
+            events.extend(self.speech.after(ev, self.session, now))  # recorded, not handled again
             started = self._dwell_started.get(box.id)
             dwell_ms = (now - started) * 1000.0 if started is not None else self.dwell.config.dwell_s * 1000.0
             self._effects.append(selection_log(ev, box, shown, dwell_ms, self.session.page, self.board))
-
-    def _say_sentence_as_message(self, sentence: str, now: float) -> list[Event]:
-        """``speak_on_sentence_end``: the sentence just finished is said as a message, as if Speak
-        had been chosen, which saves the person the Speak dwell and the glance after it (2.0 s of
-        26.3 s per sentence on the simulated person, dev lines 1-20: 11.98 -> 12.98 wpm,
-        models/README.md, session 12). Like Speak it goes to the history, the learner and the
-        usage log (before, a sentence said this way was none of these), and it clears the message
-        when ``clear_after_speak`` is on; one undo then takes back the whole selection (the message
-        as it was before the ending or full stop). Returns the session's speak event, so the
-        activation records that it spoke."""
-        if self.session.clear_after_speak:
-            spoken = self.session.speak(with_last_change=True)
-            extra = self.session.drain_events()
-        else:  # the message stays: say only ``sentence`` (the policy's), not everything again
-            spoken, extra = sentence, []
-        self.messages.spoken(spoken, now, chosen=False)
-        return extra
 
     def _sync_pause(self) -> None:
         """The only place the dwell engine learns about pause: it follows the session."""
@@ -697,7 +671,7 @@ class BoardController:
         self._sync_pause()
 
     def set_speech_policy(self, policy: SpeechPolicy) -> None:
-        self.speech_policy = policy
+        self.speech.policy = policy
 
     def after_modal(self) -> None:
         """A modal screen (calibration) covered the board: nothing under the returning gaze
