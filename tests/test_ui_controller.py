@@ -255,6 +255,29 @@ def test_an_ending_being_dwelt_on_keeps_its_text_while_the_gaze_strays_to_a_word
     assert r.c.session.text.strip() == "I am hungry."
 
 
+def test_the_flash_shows_the_ending_that_fired_not_the_stale_one_behind_it():
+    """An ending taken from a word's preview: the message changes, so the ending tiles fall back
+    to the plain (stale) endings until new ones come. The flash confirming the choice still shows
+    the chosen text; once it is over the tile shows what the board holds."""
+    from aac.ui.view import FLASH_S
+
+    r = Rig()
+    _with_previews(r)
+    r.gaze(r.tile("word", slot=0), 0.3)  # "I": its previews on the ending tiles
+    ending = r.tile("ending", slot=0)
+    r.gaze(ending, 1.3)
+    assert r.c.session.text.strip() == "I am hungry."
+    fired = r.of(fx.Activated)[-1].activation
+    assert fired.box_id == ending.id
+    behind = r.c.slot_of(ending).text
+    assert behind != "I am hungry.", "the tile itself no longer holds the preview"
+    during = r.c.view(fired.t + FLASH_S / 2)
+    assert during.flash_id == ending.id and during.slots[ending.id].text == "I am hungry."
+    assert not during.slots[ending.id].enabled
+    after = r.c.view(fired.t + FLASH_S + 0.01)
+    assert after.slots[ending.id].text == behind
+
+
 def test_the_new_word_on_a_tile_just_chosen_is_not_previewed_until_looked_at_again():
     """After a word fires, the eye is still on its tile, which now shows the next word: that is
     not a look at the new word, so the ending tiles keep the plain endings."""

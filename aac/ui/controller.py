@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from aac.gaze.calibration import tile_size_warning
@@ -81,7 +81,7 @@ from aac.ui.message_speech import MessageSpeech
 from aac.ui.next_words import NextWordsOnTile
 from aac.ui.preview_gaze import DWELLING_PHASES, follow_preview, previewing_tile
 from aac.ui.spoken import SpokenMessages
-from aac.ui.view import FrameView
+from aac.ui.view import FLASH_S, FrameView
 from aac.ui.wording import board_text, status_text
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,8 @@ class BoardController:
         self.adaptive = self._start_adaptive(options, now)
         self._predictions = PredictionsIn(None, present=False)
         self._parts_status: tuple[str, ...] = ()
-        self._flash: tuple[str, float] | None = None
+        # the tile that fired, when, and (a prediction tile) the text it fired with: see view()
+        self._flash: tuple[str, float, SlotContent | None] | None = None
         self._transient: tuple[str, float] | None = None
         self._dwell_state = DwellState(None, 0.0, None, "idle")
         self._dwell_started: dict[str | None, float] = {}
@@ -416,7 +417,7 @@ class BoardController:
             return
         if box.kind in PREDICTION_KINDS and not self.slot_of(box).enabled:
             return
-        self._flash = (box_id, now)
+        self._flash = (box_id, now, self.slot_of(box) if box.kind in PREDICTION_KINDS else None)
         if self.options.click_sound:
             self._effects.append(Click())
         page_before = self.session.page
@@ -648,8 +649,6 @@ class BoardController:
 
     def set_dwell_time(self, dwell_ms: int, reason: str = "adaptive") -> None:
         """Hook for adaptive dwell: change the dwell time at run time (logged, pause kept)."""
-        from dataclasses import replace
-
         cfg = replace(self.dwell.config, dwell_s=dwell_ms / 1000.0)
         self.options = replace(self.options, dwell=cfg)
         self.dwell.reconfigure(cfg)
@@ -727,14 +726,21 @@ class BoardController:
     def view(self, now: float) -> FrameView:
         """Everything this frame shows."""
         flash_id, flash_age = (None, 1.0)
+        slots = {b.id: self.slot_of(b) for b in self.boxes if b.kind in PREDICTION_KINDS}
         if self._flash is not None:
             flash_id, flash_age = self._flash[0], now - self._flash[1]
+            chosen = self._flash[2]
+            if chosen is not None and flash_age < FLASH_S and flash_id in slots:
+                # The flash confirms what was chosen, so it shows that text: the tile itself
+                # may already hold other text (a preview's tile falls back to the plain,
+                # stale endings when the message changes; fresh words can arrive mid-flash).
+                slots[flash_id] = replace(chosen, enabled=False)
         st = self._dwell_state
         return FrameView(
             boxes=self.boxes,
             theme=self.theme,
             font_scale=float(self.layout.font_scale or 1.0),
-            slots={b.id: self.slot_of(b) for b in self.boxes if b.kind in PREDICTION_KINDS},
+            slots=slots,
             message=self.session.text,
             dwell_id=st.target_id,
             dwell_progress=st.progress,

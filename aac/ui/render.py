@@ -15,15 +15,13 @@ from aac.ui.fonts import FontBook
 from aac.ui.geometry import TileBox
 from aac.ui.next_words import WORDS_SHARE, line_centres, line_step
 from aac.ui.surface_cache import SurfaceCache
-from aac.ui.view import FrameView
+from aac.ui.view import FLASH_S, FrameView
 from aac.ui.wording import action_label, status_text
 
 #: Upper bound for cached tile images (a full 1920x1080 board is ~8 MB of tiles).
 TILE_CACHE_BYTES = 48 * 1024 * 1024
 
 RGB = tuple[int, int, int]
-
-FLASH_S = 0.25
 
 
 @lru_cache(maxsize=64)

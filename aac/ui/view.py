@@ -14,6 +14,10 @@ from aac.ui.board_state import SlotContent
 from aac.ui.geometry import TileBox
 from aac.ui.next_words import NextWords
 
+#: How long a fired tile flashes (s); a prediction tile shows the text it fired with meanwhile
+#: (BoardController.view).
+FLASH_S = 0.25
+
 
 @dataclass
 class FrameView:
