@@ -87,9 +87,7 @@ def test_frequent_messages_have_a_high_own_probability():
     offers = learner.user_ending_candidates("", "", 3)
     assert offers[0].text == "Please suction me." and offers[0].source == "user"
     by_text = {c.text: c.prob for c in learner.user_ending_candidates("", "", 10)}
-    # 4 of 11 messages, and 4 of the 11 were said before: (4 + 1) / (11 + 2) x 4 / (11 + 1)
-    assert by_text["Please suction me."] == pytest.approx(5 / 13 * 4 / 12)
-    assert gate.shown([by_text["Please suction me."]], [3])[0]
+    assert by_text["Please suction me."] > 0.25
     assert by_text["Please suction me."] > by_text["Turn me onto my left side."] > by_text["Where is Anna?"]
     # after the first letters only the fitting messages remain, and they are more likely
     after = learner.user_ending_candidates("", "pl", 3)
@@ -126,78 +124,6 @@ def test_real_predictor_offers_a_frequent_message_and_gates_unlikely_endings(tmp
     p.settings.gate = False
     p.clear_cache()
     assert all(p.suggest("The weather forecast for ", "").endings_shown)
-
-
-def test_at_a_new_message_endings_the_gate_shows_take_the_tiles_before_those_it_hides():
-    endings = ["Please turn the", "The sun", "Please suction me.", "I am tired.", "Good night Mary."]
-    probs = [0.005, 0.004, 0.1, 0.002, 0.08]
-    shown = gate.shown(probs, [3, 2, 3, 3, 3])
-    assert shown == [False, False, True, False, True]
-    e, p, v = gate.take_tiles(endings, probs, shown, 3, shown_first=True)
-    assert e == ["Please turn the", "Please suction me.", "Good night Mary."], "ranked order kept"
-    assert p == [0.005, 0.1, 0.08] and v == [False, True, True]
-    # mid-sentence the ranked order alone decides (the person's estimate is too high there)
-    assert gate.take_tiles(endings, probs, shown, 3, shown_first=False) == (endings[:3], probs[:3], shown[:3])
-    # enough shown ones: no hidden ending is kept; few candidates: nothing changes
-    assert gate.take_tiles(endings, probs, [True] * 5, 3, True)[0] == endings[:3]
-    assert gate.take_tiles(endings[:3], probs[:3], shown[:3], 3, True) == (endings[:3], probs[:3], shown[:3])
-    assert gate.take_tiles(endings, probs, [False] * 5, 3, True)[0] == endings[:3]
-
-
-def test_at_a_new_message_the_estimate_follows_how_often_the_person_repeats_at_all():
-    """The same message said twice among 20: a person who says many things again is likely to
-    say it again; one who never repeated anything else is not (crowd-written dev text)."""
-    fresh = [f"Tell {name} about the {thing}." for name in ("Anna", "Mark", "Lucy", "Tom")
-             for thing in ("garden", "match", "film", "weather", "dog")][:18]
-    once = taught(fresh[:9] + ["Please suction me."] + fresh[9:] + ["Please suction me."])
-    habits = ["Good morning.", "Thank you.", "I am tired.", "Yes please."]
-    often = taught(habits * 4 + ["Please suction me.", "Please suction me."] + habits[:2])
-    p_once = {c.text: c.prob for c in once.user_ending_candidates("", "", 10)}["Please suction me."]
-    p_often = {c.text: c.prob for c in often.user_ending_candidates("", "", 10)}["Please suction me."]
-    assert once.vocab.repeats == 1 and often.vocab.repeats == 15
-    assert p_once == pytest.approx(2 / 22 * 2 / 21)
-    assert p_often == pytest.approx(16 / 22 * 2 / 21)
-    assert not gate.shown([p_once], [3])[0] and gate.shown([p_often], [3])[0]
-    # mid-sentence nothing changes: the share of the positions that fit
-    mid = {c.text: c.prob for c in once.user_ending_candidates("Please ", "", 10)}
-    assert mid["suction me."] == pytest.approx(2 / 3)
-
-
-def test_the_repeat_rate_is_the_same_after_a_restart_and_after_forgetting(tmp_path: Path):
-    learner = Learner.open(tmp_path)
-    for line in DAY:
-        learner.learn_sentence(line)
-    learner.save()
-    learner.close()
-    again = Learner.open(tmp_path)
-    assert again.vocab.repeats == 4 and again.vocab.repeat_rate() == pytest.approx(5 / 13)
-    again.forget(0, 1e12)  # everything: nothing is a repeat any more
-    assert again.vocab.repeats == 0 and again.vocab.repeat_rate() == pytest.approx(1 / 2)
-    again.close()
-
-
-@pytest.mark.model
-@pytest.mark.slow
-def test_a_frequent_message_takes_a_tile_from_endings_the_gate_hides():
-    """persona_tom_als typed by the ideal user of `aac bench ks`, learning on, up to line 44.
-    At the empty message the learner (its reranker trained on those choices) ranks three model
-    endings first, all hidden by the gate; what followed the last message ("Please raise the
-    head of the bed.", which followed "I need my riluzole." before) now takes one of their tiles
-    instead of going unseen (session 14: persona_tom_als selections 906 -> 887)."""
-    from tests.model_helpers import built_model_dir
-
-    from aac.predict.suggest import Predictor
-
-    corpus = Path(__file__).parent / "data" / "persona_tom_als.txt"
-    lines = [line.strip() for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()][:44]
-    p = Predictor.from_model_dir(built_model_dir(), learner=Learner(None), threads=2)
-    for line in lines:
-        simulate_sentence(p, line, new_stats())
-        p.learn(line)
-    s = p.suggest("", "")
-    assert len(s.endings) == len(s.endings_shown) == 3
-    assert "Please raise the head of the bed." in s.visible_endings(), (s.endings, s.endings_shown, s.ending_probs)
-    assert not all(s.endings_shown), "the hidden model endings keep the other places (the contract's three)"
 
 
 def test_what_followed_the_last_message_is_offered_next():

@@ -17,11 +17,7 @@ Probabilities:
   given (context, typed prefix) (``model_ending_prob``; the constants were fitted on the dev
   corpus, see ``CALIBRATION``);
 - the person's own endings (their frequent messages): how often they finished the sentence this
-  way here (``aac.predict.learn.learner.ending_prob``; at a new message times how often this
-  person repeats a message at all, ``new_message_prob``), the larger of the two when an ending
-  is both.
-
-At a new message the endings the gate shows take the tiles before those it hides (``take_tiles``).
+  way here (``aac.predict.learn.learner.ending_prob``), the larger of the two when an ending is both.
 """
 
 from __future__ import annotations
@@ -89,32 +85,6 @@ def shown(probs: list[float], n_words: list[int], settings: GateSettings = GateS
     if not settings.enabled:
         return [True] * len(probs)
     return [expected_gain(p, n, settings) >= settings.min_gain for p, n in zip(probs, n_words)]
-
-
-def take_tiles(endings: list[str], probs: list[float], shown: list[bool], n: int,
-               shown_first: bool) -> tuple[list[str], list[float], list[bool]]:
-    """The ``n`` endings that take the tiles, from the learner's ranked list.
-
-    At a new message (``shown_first``) the endings the gate shows come first, in their ranked
-    order, then those it hides; elsewhere the first ``n`` in the ranked order, as before.
-
-    Why: the learner ranks the model's endings with the person's own (their frequent messages)
-    and only three fit. A model ending the gate hides draws an empty tile, so when it takes a
-    place ahead of the person's own message that the gate would show, the person loses an offer
-    and gains nothing: at an empty message in persona_tom_als (line 45), "Please raise the head
-    of the bed.", which followed the last message before, lost its tile to three hidden model
-    endings. Only at a new message, where the person's own estimate is calibrated
-    (``learner.new_message_prob``); mid-sentence it is about three times too high (session 6,
-    models/README.md), and promoting those too showed 3.7 times as many endings on dev lines
-    21-120 (1,119 against 304) for the same 15 ending hits and the same KS. Hidden endings still
-    fill the places left (the ``aac predict`` contract keeps three strings).
-    """
-    if len(endings) <= n or not shown_first:
-        return endings[:n], probs[:n], shown[:n]
-    keep = [i for i, v in enumerate(shown) if v][:n]
-    keep += [i for i, v in enumerate(shown) if not v][: n - len(keep)]
-    keep.sort()
-    return [endings[i] for i in keep], [probs[i] for i in keep], [shown[i] for i in keep]
 
 
 def prefix_mass(letter_mass: list[float]) -> float:

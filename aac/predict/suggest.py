@@ -422,7 +422,6 @@ class Predictor:
         endings, chunks = self._model_endings(search, n_chosen, cancel) if n_chosen and s.n_endings > 0 else ([], [])
         endings = self._learner_endings(context, prefix, endings, sentence_start, {t for t, _ in search.hopeless})
         probs, shown = self._gate_endings(search, context, prefix, endings)
-        endings, probs, shown = confidence_gate.take_tiles(endings, probs, shown, s.n_endings, shown_first=sentence_start)
         sugg = Suggestions(context, prefix, words_out, endings, {}, chunks, (time.perf_counter() - t0) * 1000, probs, shown)
         search.suggestions = sugg
         self._remember(search)
@@ -662,8 +661,7 @@ class Predictor:
                 if sentence_start:
                     t = t[0].upper() + t[1:]
                 out_e.append(t)
-        # all of them: the gate then chooses which take the tiles (gate.shown_first)
-        return out_e or endings
+        return out_e[: s.n_endings] or endings
 
     def record_choice(self, context: str, prefix: str, picked: str | None) -> None:
         """Tell the learner what was shown for (context, prefix) and what the person picked."""

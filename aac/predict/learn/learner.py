@@ -104,25 +104,6 @@ def ending_prob(m: EndingMatch, matches: list[EndingMatch]) -> float:
     return m.count / (1.0 + max(total, m.count))
 
 
-def new_message_prob(m: EndingMatch, matches: list[EndingMatch], repeat_rate: float) -> float:
-    """``ending_prob`` at a new message: the chance the next message repeats one said before,
-    times this message's share of them.
-
-    Why: at a new message the share alone (``ending_prob``) says how often this person said it,
-    not how likely they are to say anything again. Measured at every new message (and after one
-    and two letters of its first word) with learning on (models/README.md, session 14): offers
-    whose share was 0.10-0.20 came true 4 % of the time on persona_tom_als and 3 % on
-    persona_maya_school (mean share 0.13 and 0.12), and on dev lines 1-120, where nobody says a
-    sentence twice, 1,302 offers passed the gate and none came true. Scaled by the person's own
-    repeat rate (``Vocabulary.repeat_rate``), the offers in that bin average 0.13 and come true
-    10 % of the time on both personas, and 21 offers pass the gate on dev. What followed the
-    last message keeps its own estimate (``Learner.followers``): it already asks "what comes
-    next here" and holds as it is (offers of 0.5 and more, nearly all of them followers: 0.56
-    predicted, 0.68 observed on persona_tom_als). Figures: tests/bench/new_message_calibration.py.
-    """
-    return repeat_rate * ending_prob(m, matches)
-
-
 def to_epoch(value: TimeLike) -> float:
     """Seconds since the epoch from a number, a datetime or an ISO date/time string (local time)."""
     if isinstance(value, (int, float)):
@@ -240,14 +221,11 @@ class Learner:
                 return []
             keys = context_keys(context)
             matches = self.vocab.endings(keys, prefix, limit=max(k, ENDINGS_MEMO))
-            if len(keys) > 1:
-                return [Candidate(m.text, "ending", MISSING_LOGPROB, i, "user", ending_prob(m, matches))
-                        for i, m in enumerate(matches[:k])]
-            # a new message: how likely a repeat at all, and what this person said next the last times
-            rate = self.vocab.repeat_rate()
-            out = [Candidate(m.text, "ending", MISSING_LOGPROB, i, "user", new_message_prob(m, matches, rate))
+            out = [Candidate(m.text, "ending", MISSING_LOGPROB, i, "user", ending_prob(m, matches))
                    for i, m in enumerate(matches[:k])]
-            return self._with_followers(out, prefix, k)
+            if len(keys) == 1:  # a new message: what this person said next the last times
+                out = self._with_followers(out, prefix, k)
+            return out
 
     def followers(self, prefix: str = "") -> list[tuple[str, float]]:
         """Messages that followed the person's last message the other times they said it.

@@ -193,9 +193,6 @@ class Vocabulary:
         self._memo: dict[tuple, object] = {}
         self._alpha_keys: list[str] | None = None
         self._by_count: list[str] = []
-        # sentences said before (word keys) and how many were said again: Vocabulary.repeat_rate
-        self._said: set[tuple[str, ...]] = set()
-        self.repeats = 0
 
     def add(self, text: str, t: float) -> Sentence | None:
         """Add one sentence (already split) and update every derived table."""
@@ -211,10 +208,6 @@ class Vocabulary:
 
     def _index(self, idx: int) -> None:
         sent = self.sentences[idx]
-        said = tuple(sent.keys)
-        if said in self._said:
-            self.repeats += 1
-        self._said.add(said)
         seq = [BOS] + sent.keys
         for i, key in enumerate(sent.keys):
             self.unigrams[key] += 1
@@ -251,12 +244,6 @@ class Vocabulary:
     def serial(self) -> int:
         """Serial number the next sentence will get (a clock counted in sentences)."""
         return self._next_serial
-
-    def repeat_rate(self) -> float:
-        """How likely the next sentence is one the person said before: (repeats + 1) /
-        (sentences + 2), Laplace's rule over their own history (aac.predict.learn.learner
-        .new_message_prob says why)."""
-        return (self.repeats + 1.0) / (len(self.sentences) + 2.0)
 
     def display(self, key: str) -> str:
         """The person's usual spelling of a word."""
