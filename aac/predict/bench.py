@@ -50,15 +50,21 @@ def read_corpus(path: Path | str, limit: int | None = None) -> list[str]:
     return lines[:limit] if limit else lines
 
 
-def simulate_sentence(predictor: Any, line: str, stats: dict[str, Any], use_chunks: bool = True) -> None:
-    """Type one sentence as the ideal user; adds to ``stats`` in place."""
+def simulate_sentence(predictor: Any, line: str, stats: dict[str, Any], use_chunks: bool = True, previews: bool = False) -> None:
+    """Type one sentence as the ideal user; adds to ``stats`` in place.
+
+    ``previews``: the user also sees each word's previews (``predictor.with_previews``) and takes
+    the wanted word with a preview that is the rest of the sentence in one selection, counted
+    as ``preview_hits``, as the person on the board does (tests/bench/ks_with_previews.py). Off
+    for `aac bench ks`, whose rules (DESIGN.md) have no previews.
+    """
     words = normalize_words(line)
     stats["keystrokes"] += sum(len(w) + 1 for w in words)
     i, typed = 0, ""
     while i < len(words):
         context = " ".join(words[:i]) + (" " if i else "")
         t0 = time.perf_counter()
-        sug = predictor.suggest(context, typed)
+        sug = predictor.with_previews(context, typed) if previews else predictor.suggest(context, typed)
         stats["latency_ms"].append((time.perf_counter() - t0) * 1000)
         stats["requests"] += 1
         rest = " ".join(words[i:])
@@ -70,6 +76,11 @@ def simulate_sentence(predictor: Any, line: str, stats: dict[str, Any], use_chun
             stats["ending_hits"] += 1
             _record(predictor, context, typed, next(e for e in endings if _norm(e) == rest))
             break
+        hit = next((w for w in sug.words if _norm(w) == words[i]), None)
+        if previews and hit is not None and any(_norm(e) == rest for e in sug.previews.get(hit, [])):
+            stats["preview_hits"] = stats.get("preview_hits", 0) + 1
+            _record(predictor, context, typed, hit)
+            break
         if use_chunks and sug.chunks:
             best = 0
             for c in sug.chunks:
@@ -80,7 +91,6 @@ def simulate_sentence(predictor: Any, line: str, stats: dict[str, Any], use_chun
                 stats["chunk_hits"] += 1
                 i, typed = i + best, ""
                 continue
-        hit = next((w for w in sug.words if _norm(w) == words[i]), None)
         if hit is not None:
             stats["word_hits"] += 1
             _record(predictor, context, typed, hit)

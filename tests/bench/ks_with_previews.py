@@ -25,52 +25,17 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def type_sentence(predictor: Any, line: str, stats: dict[str, Any]) -> None:
-    """One sentence by the ideal user with previews; adds to ``stats`` in place."""
-    from aac.predict.bench import _norm, _record, normalize_words, type_on
-
-    words = normalize_words(line)
-    stats["keystrokes"] += sum(len(w) + 1 for w in words)
-    i, typed = 0, ""
-    while i < len(words):
-        context = " ".join(words[:i]) + (" " if i else "")
-        sug = predictor.with_previews(context, typed)
-        stats["requests"] += 1
-        stats["selections"] += 1
-        rest = " ".join(words[i:])
-        ending = next((e for e in sug.visible_endings() if _norm(e) == rest), None)
-        if ending is not None:
-            stats["ending_hits"] += 1
-            _record(predictor, context, typed, ending)
-            return
-        word = next((w for w in sug.words if _norm(w) == words[i]), None)
-        if word is not None and any(_norm(e) == rest for e in sug.previews.get(word, [])):
-            stats["preview_hits"] += 1
-            _record(predictor, context, typed, word)
-            return
-        chunk = max((len(normalize_words(c)) for c in sug.chunks
-                     if len(normalize_words(c)) >= 2 and words[i : i + len(normalize_words(c))] == normalize_words(c)), default=0)
-        if chunk:
-            stats["chunk_hits"] += 1
-            i, typed = i + chunk, ""
-            continue
-        if word is not None:
-            stats["word_hits"] += 1
-            _record(predictor, context, typed, word)
-            i, typed = i + 1, ""
-            continue
-        _record(predictor, context, typed, None)
-        i, typed = type_on(words, i, typed, stats)
-
-
 def run(predictor: Any, lines: list[str], learn: bool = True) -> dict[str, Any]:
-    stats: dict[str, Any] = {"sentences": 0, "keystrokes": 0, "selections": 0, "requests": 0, "ending_hits": 0,
-                             "preview_hits": 0, "chunk_hits": 0, "word_hits": 0, "letters": 0, "spaces": 0}
+    """The ideal user with previews over ``lines`` (aac.predict.bench.simulate_sentence)."""
+    from aac.predict.bench import new_stats, simulate_sentence
+
+    stats: dict[str, Any] = {"sentences": 0, **new_stats(), "preview_hits": 0}
     for line in lines:
-        type_sentence(predictor, line, stats)
+        simulate_sentence(predictor, line, stats, previews=True)
         stats["sentences"] += 1
         if learn:
             predictor.learn(line)
+    stats.pop("latency_ms")
     stats["ks"] = round(100 * (1 - stats["selections"] / stats["keystrokes"]), 2) if stats["keystrokes"] else 0.0
     return stats
 
