@@ -172,6 +172,8 @@ def test_with_speak_on_sentence_end_the_ending_is_said_and_no_speak_dwell_follow
     assert [a.kind for a in app.activations] == ["letter", "ending"], "h, Hello there. (said at once)"
     assert app.session.text == "" and app.controller.messages.history.items()[0] == "Hello there."
     assert person.false_activations == 0
+    # the ending fired with the text the person had read on it: nothing to report
+    assert (person.wrong_said, person.fired_other_text, person.incidents) == (0, 0, [])
 
 
 def test_a_sentence_said_that_was_not_meant_is_taken_back_and_counted(tmp_path):
@@ -198,6 +200,43 @@ def test_a_sentence_said_that_was_not_meant_is_taken_back_and_counted(tmp_path):
             person.on_activation(Activation(2.0, ending.id, "ending", spoken, "home", events))
             assert (person.wrong_said, person.pending_undo, person.done) == ((1, True, False) if wrong else (1, False, True))
         assert person.spoken == "Hello there." and person.false_activations == 0
+        # the run's record of the wrong sentence: what was meant, said, and read on the tile
+        # (this board has no predictions: the tile was blank when the person chose it)
+        wrong = [i for i in person.incidents if i["kind"] == "wrong_said"]
+        assert len(wrong) == 1 and wrong[0]["target"] == "hello there" and wrong[0]["said"] == "Hello world."
+        assert wrong[0]["fired"] == "Hello world." and wrong[0]["read"] == "" and wrong[0]["intended"] is True
+    finally:
+        app.close()
+
+
+def test_a_tile_that_fires_with_other_text_than_the_person_read_is_counted(tmp_path):
+    """The person reads an ending, decides, and looks at it; if the tile's text changed before it
+    fired (new suggestions between the read and the dwell), the selection was intended but its text
+    was not. The run counts it (``fired_other_text``) and keeps what was read and what fired."""
+    from aac.ui.effects import Activation
+
+    pygame.display.init()
+    pygame.font.init()
+    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1280, 720)), layout_name="default",
+                   clock=SimClock(), speaker=RecordingSpeaker(), handle_events=False, source_name="sim")
+    try:
+        person = SimulatedPerson(app, random.Random(1))
+        person.begin("hello there", 0.0)
+        ending = next(b for b in app.boxes if b.kind == "ending")
+        key = next(b for b in app.boxes if b.kind not in ("word", "ending", "message"))
+        read = app.board.slot("ending", ending.tile.slot or 0).text
+        person.select(ending, "ending", 1.0)
+        person.on_activation(Activation(2.25, ending.id, "ending", read, "home", []))
+        assert person.fired_other_text == 0, "the text it read fired"
+        person.select(ending, "ending", 3.0)
+        person.on_activation(Activation(4.5, ending.id, "ending", "Hello world.", "home", []))
+        assert person.fired_other_text == 1 and person.false_activations == 0
+        assert person.incidents == [{"kind": "fired_other_text", "target": "hello there", "tile": ending.id,
+                                     "fired": "Hello world.", "said": None, "at_s": 4.5, "purpose": "ending",
+                                     "read": read, "read_before_s": 1.5}]
+        person.select(key, "page", 5.0)  # other tiles are not prediction tiles: their text is fixed
+        person.on_activation(Activation(6.0, key.id, key.kind, "x", "home", []))
+        assert person.fired_other_text == 1
     finally:
         app.close()
 

@@ -234,6 +234,9 @@ class SimulatedPerson:
     #: the word's dwell was taken anyway and the word fired as a false activation (3 in 80 lines).
     TOO_LATE_S = 0.26
 
+    #: Incidents kept per run (a run that goes wrong everywhere should not flood its report).
+    MAX_INCIDENTS = 20
+
     def __init__(self, app: Any, rng: random.Random, wait_limit_s: float = 8.0, remember: bool = True,
                  reads_tile_words: bool = True) -> None:
         """``remember=False`` is the person before issue 15, who re-read every tile each time;
@@ -259,6 +262,14 @@ class SimulatedPerson:
         self.seen_previews: dict[str, list[str]] = {}
         self.false_activations = 0
         self.wrong_said = 0  # sentences said as they ended that were not the one meant
+        # Intended selections of a prediction tile that fired with other text than the person
+        # read on it when deciding (the tile changed between the read and the activation).
+        self.fired_other_text = 0
+        #: What happened around each wrong sentence said and each tile that fired with other
+        #: text (at most MAX_INCIDENTS): the record a run needs to find the cause (session 14
+        #: saw a wrong sentence said twice and had none).
+        self.incidents: list[dict[str, Any]] = []
+        self._judged: tuple[str, str, str, float] | None = None  # (box id, purpose, text read, when)
         self.selections = 0
         self.text_selections = 0
         self.spoken: str | None = None
@@ -425,12 +436,18 @@ class SimulatedPerson:
         changed = any(ev.extra.get("changed", True) for ev in act.events if ev.kind not in ("page",))
         said = any(ev.kind == EventKind.SPEAK for ev in act.events)
         speak_tile = _is_speak_tile(act)
+        judged, self._judged = self._judged, None
+        if intended and judged is not None and judged[0] == act.box_id and norm(act.text) != norm(judged[2]):
+            self.fired_other_text += 1
+            self._incident("fired_other_text", act, judged)
         if said and not speak_tile and norm(self.driver.last_spoken or "") != " ".join(self.target_words):
             # A sentence it did not mean was said as it ended (setting speak_on_sentence_end): the
             # person heard it; it takes the selection back with undo and goes on (counted, since
             # the listener heard it too).
             self.wrong_said += 1
             self.log.append(f"WRONG SAID {self.driver.last_spoken!r}")
+            self._incident("wrong_said", act, judged if judged is not None and judged[0] == act.box_id else None,
+                           intended=intended)
             self.pending_undo = True
         if not intended:
             self.false_activations += 1
@@ -449,6 +466,16 @@ class SimulatedPerson:
         now = act.t
         # Look at the message to check the result (this also re-arms the tile).
         self.set_intent(Intent("glance", until=now + self.rng.uniform(0.2, 0.35)), now)
+
+    def _incident(self, kind: str, act: Any, judged: tuple[str, str, str, float] | None, **extra: Any) -> None:
+        if len(self.incidents) >= self.MAX_INCIDENTS:
+            return
+        rec: dict[str, Any] = {"kind": kind, "target": self.target, "tile": act.box_id, "fired": act.text,
+                               "said": self.driver.last_spoken if kind == "wrong_said" else None, "at_s": round(act.t, 3)}
+        if judged is not None:
+            rec.update(purpose=judged[1], read=judged[2], read_before_s=round(act.t - judged[3], 3))
+        rec.update(extra)
+        self.incidents.append(rec)
 
     # -------------------------------------------------------------- decisions
     def update(self, now: float) -> None:
@@ -563,6 +590,10 @@ class SimulatedPerson:
             self.set_intent(Intent("wait"), now)
             return
         self.set_intent(Intent("select", box.id, purpose=purpose, via_word=via), now)
+        if box.kind in ("word", "ending"):  # the prediction tiles, whose text can change
+            self._judged = (box.id, purpose, self.app.board.slot(box.kind, box.tile.slot or 0).text, now)
+        else:
+            self._judged = None
         # a word tile's previews are seen as when reading it: one fixation after the eye lands
         self.preview_seen_at = self.saccade_end + self.rng.uniform(0.2, 0.4) if purpose == "word" else math.inf
 
@@ -906,6 +937,9 @@ def run_simulation(sentences: list[str], cfg: SimulationConfig) -> dict[str, Any
         "selections": sum(r.selections for r in results),
         "false_activations": sum(r.false_activations for r in results),
         "wrong_said": person.wrong_said,  # speak_on_sentence_end: a sentence said that was not meant
+        # intended prediction tiles that fired with other text than the person had read on them
+        "fired_other_text": person.fired_other_text,
+        "incidents": person.incidents,
         "seconds": round(total_s, 1),
         "wpm": round(words / (total_s / 60.0), 2) if total_s > 0 else 0.0,
         "ks": round(1 - sel_no_speak / chars, 3) if chars else 0.0,
