@@ -176,20 +176,26 @@ def test_with_speak_on_sentence_end_the_ending_is_said_and_no_speak_dwell_follow
     assert (person.wrong_said, person.fired_other_text, person.incidents) == (0, 0, [])
 
 
+def _meaning_hello_there(tmp_path):
+    """A board without predictions (1280x720), the person about to write "hello there", and the
+    first ending tile: for tests that hand the person activations directly."""
+    pygame.display.init()
+    pygame.font.init()
+    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1280, 720)), layout_name="default",
+                   clock=SimClock(), speaker=RecordingSpeaker(), handle_events=False, source_name="sim")
+    person = SimulatedPerson(app, random.Random(1))
+    person.begin("hello there", 0.0)
+    return app, person, next(b for b in app.boxes if b.kind == "ending")
+
+
 def test_a_sentence_said_that_was_not_meant_is_taken_back_and_counted(tmp_path):
     """With speak_on_sentence_end a wrong ending is heard at once: the person does not stop there
     (as after Speak) but undoes it and goes on, and the run reports it (``wrong_said``)."""
     from aac.session import Session
     from aac.ui.effects import Activation
 
-    pygame.display.init()
-    pygame.font.init()
-    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1280, 720)), layout_name="default",
-                   clock=SimClock(), speaker=RecordingSpeaker(), handle_events=False, source_name="sim")
+    app, person, ending = _meaning_hello_there(tmp_path)
     try:
-        person = SimulatedPerson(app, random.Random(1))
-        person.begin("hello there", 0.0)
-        ending = next(b for b in app.boxes if b.kind == "ending")
         said = Session(clock=lambda: 0.0, text="Hello world.")
         said.speak()
         events = said.drain_events()
@@ -215,14 +221,8 @@ def test_a_tile_that_fires_with_other_text_than_the_person_read_is_counted(tmp_p
     was not. The run counts it (``fired_other_text``) and keeps what was read and what fired."""
     from aac.ui.effects import Activation
 
-    pygame.display.init()
-    pygame.font.init()
-    app = BoardApp(Profile.open(tmp_path / "p"), pygame.Surface((1280, 720)), layout_name="default",
-                   clock=SimClock(), speaker=RecordingSpeaker(), handle_events=False, source_name="sim")
+    app, person, ending = _meaning_hello_there(tmp_path)
     try:
-        person = SimulatedPerson(app, random.Random(1))
-        person.begin("hello there", 0.0)
-        ending = next(b for b in app.boxes if b.kind == "ending")
         key = next(b for b in app.boxes if b.kind not in ("word", "ending", "message"))
         read = app.board.slot("ending", ending.tile.slot or 0).text
         person.select(ending, "ending", 1.0)
