@@ -236,3 +236,51 @@ def test_paused_screen_in_russian_fits_the_screen(tmp_path):
         assert row and min(row) > 4 and max(row) < 1275, (min(row), max(row))
     finally:
         board.close()
+
+
+def test_the_board_redrawn_in_part_equals_the_board_drawn_whole(app):
+    """The resting board is brought up to date by redrawing only the tiles whose look changed
+    (and the message when it changed). Through letters typed, suggestions arriving stale then
+    fresh, a word's previews, a status line, a page switch and pause, every frame of the renderer
+    that does so must equal, pixel for pixel, the same view drawn whole by a new renderer."""
+    from aac.ui.render import Renderer
+
+    app.set_page("keyboard")
+    kept, fresh = pygame.Surface((1280, 720)), pygame.Surface((1280, 720))
+    renderer = Renderer()
+    now = [100.0]
+    partial_redraws = []
+
+    def same_frame(step: str) -> None:
+        now[0] += 0.05
+        view = app.controller.view(now[0])
+        before = renderer.base_tiles_drawn
+        renderer.draw(kept, view)
+        partial_redraws.append(renderer.base_tiles_drawn - before)
+        Renderer().draw(fresh, view)
+        assert pygame.image.tobytes(kept, "RGB") == pygame.image.tobytes(fresh, "RGB"), step
+
+    same_frame("first frame")
+    same_frame("nothing changed")
+    offer(app)
+    same_frame("suggestions arrive")
+    app.session.type_letter("h")
+    app.board.set_context(*app.session.context_and_prefix())
+    same_frame("a letter typed: message and stale suggestions")
+    offer(app, *app.session.context_and_prefix())
+    same_frame("fresh suggestions for the letter")
+    app.board.preview_word = "I"
+    same_frame("a word's previews on the ending tiles")
+    app.controller.say("Speech unavailable: no sound card", now=now[0])
+    same_frame("a status line in the message box")
+    app.session.type_letter("e")
+    for _ in range(60):
+        app.session.type_letter("w")  # a message long enough to wrap and shrink
+    app.board.set_context(*app.session.context_and_prefix())
+    same_frame("a long message")
+    app.set_page("home")
+    same_frame("another page")
+    app.session.pause()
+    same_frame("paused")
+    assert partial_redraws[1] == 0, "nothing changed: no tile drawn again"
+    assert 0 < partial_redraws[3] < len(app.boxes) // 2, "a letter redraws the message and prediction tiles only"

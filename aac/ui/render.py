@@ -56,8 +56,11 @@ class Renderer:
         self._overlay: pygame.Surface | None = None
         self._tile_cache = SurfaceCache(TILE_CACHE_BYTES)
         self._base: pygame.Surface | None = None
-        self._base_key: tuple | None = None
+        #: what ``_base`` shows: (layout, tile looks in box order, message); see _compose_base
+        self._base_state: tuple | None = None
+        self._apart: dict[tuple, bool] = {}  # layout -> no two boxes overlap
         self.base_redraws = 0  # how often the resting board was recomposed (tests, benchmarks)
+        self.base_tiles_drawn = 0  # tile images put on it in those recompositions (tests, benchmarks)
 
     # --- text layout ---------------------------------------------------------------------
     def fit(self, text: str, w: int, h: int, max_size: int, max_lines: int = 3) -> tuple[int, list[str]]:
@@ -235,23 +238,8 @@ class Renderer:
     def draw(self, surf: pygame.Surface, view: FrameView) -> None:
         """Compose cached tile images, then the moving parts (dwell, flash, cursor) on top."""
         theme = view.theme
-        looks = [(box, self.tile_look(box, view)) for box in view.boxes if box.kind != "message"]
-        key = (
-            surf.get_size(), tuple((b.rect, lk) for b, lk in looks), view.message, tuple(view.status),
-            rgb(theme.background), rgb(theme.text), view.font_scale,
-        )
-        if self._base is None or self._base_key != key or self._base.get_size() != surf.get_size():
-            if self._base is None or self._base.get_size() != surf.get_size():
-                self._base = pygame.Surface(surf.get_size())
-            base = self._base
-            base.fill(rgb(theme.background))
-            for box, look in looks:
-                base.blit(self.tile_image(look), box.rect[:2])
-            for box in view.boxes:
-                if box.kind == "message":
-                    self._draw_message(base, pygame.Rect(box.rect), view)
-            self._base_key = key
-            self.base_redraws += 1
+        self._compose_base(surf.get_size(), view)
+        assert self._base is not None
         surf.blit(self._base, (0, 0))
         bg = rgb(theme.background)
         dwell = rgb(theme.dwell)
@@ -285,6 +273,59 @@ class Renderer:
             r = max(8, surf.get_height() // 90)
             pygame.draw.circle(surf, dwell, (gx, gy), r, width=3)
             pygame.draw.circle(surf, bg, (gx, gy), r + 2, width=1)
+
+    def _compose_base(self, size: tuple[int, int], view: FrameView) -> None:
+        """Bring the resting board (tiles and message, ``_base``) up to date with ``view``.
+
+        Only the tiles whose look changed are put on it again, and the message only when its
+        text or status changed: a typed letter changes the message and the prediction tiles,
+        not the 30-odd keys. Recomposing the whole 1920x1080 board was what made the frames
+        over 17 ms while predicting (a cProfile of the slowest shows nothing of the model); the
+        frames that recompose it, `tests/bench/frame_time.py` with the model on a busy machine:
+        p50 7.6-8.6 -> 3.8-4.4 ms, p95 12.9-14.4 -> 9.8-10.0 ms, 49 -> ~8 tiles drawn each
+        (models/README.md, session 15). Tile images are opaque and cover their box, so a new one
+        simply replaces the old; a layout whose boxes overlap is always recomposed whole (the
+        order of drawing matters there).
+        """
+        theme = view.theme
+        layout = (size, rgb(theme.background), rgb(theme.text), view.font_scale,
+                  tuple((b.rect, b.kind) for b in view.boxes))
+        boxes = [b for b in view.boxes if b.kind != "message"]
+        looks = [self.tile_look(b, view) for b in boxes]
+        message = (view.message, tuple(view.status))
+        prev = self._base_state
+        if self._base is None or self._base.get_size() != size:
+            self._base = pygame.Surface(size)
+            prev = None
+        base = self._base
+        if prev is not None and prev[0] == layout and self._boxes_apart(layout[4]):
+            redo = [i for i, look in enumerate(looks) if look != prev[1][i]]
+            if not redo and message == prev[2]:
+                return
+        else:
+            base.fill(rgb(theme.background))
+            redo = list(range(len(boxes)))
+            prev = None
+        for i in redo:
+            base.blit(self.tile_image(looks[i]), boxes[i].rect[:2])
+        if prev is None or message != prev[2]:
+            for box in view.boxes:
+                if box.kind == "message":
+                    self._draw_message(base, pygame.Rect(box.rect), view)
+        self._base_state = (layout, looks, message)
+        self.base_redraws += 1
+        self.base_tiles_drawn += len(redo)
+
+    def _boxes_apart(self, boxes: tuple) -> bool:
+        """No two boxes of this layout overlap (computed once per layout)."""
+        apart = self._apart.get(boxes)
+        if apart is None:
+            rects = [pygame.Rect(r) for r, _ in boxes]
+            apart = not any(a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+            if len(self._apart) > 32:
+                self._apart.clear()
+            self._apart[boxes] = apart
+        return apart
 
     def _max_text_size(self, rect: pygame.Rect, kind: str, scale: float) -> int:
         if kind in ("letter", "punct"):
@@ -325,6 +366,15 @@ class Renderer:
         theme = view.theme
         fill = rgb(theme.colour_for("message"))
         text_colour = rgb(theme.text)
+        clip = surf.get_clip()
+        surf.set_clip(rect)  # nothing of it outside its box: _compose_base repaints only the box
+        try:
+            self._draw_message_in(surf, rect, view, fill, text_colour)
+        finally:
+            surf.set_clip(clip)
+
+    def _draw_message_in(self, surf: pygame.Surface, rect: pygame.Rect, view: FrameView, fill: RGB, text_colour: RGB) -> None:
+        theme = view.theme
         pygame.draw.rect(surf, fill, rect)
         pygame.draw.rect(surf, rgb(theme.border), rect, width=3, border_radius=8)
         status = [s for s in view.status if s]
@@ -349,7 +399,7 @@ class Renderer:
             img = self.regular.render(line, size, rgb(theme.flash))
             surf.set_clip(rect.inflate(-8, -4))
             surf.blit(img, (rect.x + 12, rect.bottom - status_h - 4))
-            surf.set_clip(None)
+            surf.set_clip(rect)  # back to the message box (see _draw_message)
         area = pygame.Rect(rect.x + 16, rect.y + 8, rect.w - 32, rect.h - 16 - status_h)
         size = max(16, int(min(area.h * 0.8, 72) * (view.font_scale or 1.0)))
         font = self.fonts.font(size, view.message or "A")
