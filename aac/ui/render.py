@@ -363,18 +363,17 @@ class Renderer:
         return line[:lo].rstrip() + "…"
 
     def _draw_message(self, surf: pygame.Surface, rect: pygame.Rect, view: FrameView) -> None:
-        theme = view.theme
-        fill = rgb(theme.colour_for("message"))
-        text_colour = rgb(theme.text)
         clip = surf.get_clip()
         surf.set_clip(rect)  # nothing of it outside its box: _compose_base repaints only the box
         try:
-            self._draw_message_in(surf, rect, view, fill, text_colour)
+            self._draw_message_in(surf, rect, view)
         finally:
             surf.set_clip(clip)
 
-    def _draw_message_in(self, surf: pygame.Surface, rect: pygame.Rect, view: FrameView, fill: RGB, text_colour: RGB) -> None:
+    def _draw_message_in(self, surf: pygame.Surface, rect: pygame.Rect, view: FrameView) -> None:
         theme = view.theme
+        fill = rgb(theme.colour_for("message"))
+        text_colour = rgb(theme.text)
         pygame.draw.rect(surf, fill, rect)
         pygame.draw.rect(surf, rgb(theme.border), rect, width=3, border_radius=8)
         status = [s for s in view.status if s]

@@ -437,7 +437,9 @@ class SimulatedPerson:
         said = any(ev.kind == EventKind.SPEAK for ev in act.events)
         speak_tile = _is_speak_tile(act)
         judged, self._judged = self._judged, None
-        if intended and judged is not None and judged[0] == act.box_id and norm(act.text) != norm(judged[2]):
+        if judged is not None and judged[0] != act.box_id:
+            judged = None  # read on another tile than the one that fired
+        if intended and judged is not None and norm(act.text) != norm(judged[2]):
             self.fired_other_text += 1
             self._incident("fired_other_text", act, judged)
         if said and not speak_tile and norm(self.driver.last_spoken or "") != " ".join(self.target_words):
@@ -446,8 +448,7 @@ class SimulatedPerson:
             # the listener heard it too).
             self.wrong_said += 1
             self.log.append(f"WRONG SAID {self.driver.last_spoken!r}")
-            self._incident("wrong_said", act, judged if judged is not None and judged[0] == act.box_id else None,
-                           intended=intended)
+            self._incident("wrong_said", act, judged, intended=intended)
             self.pending_undo = True
         if not intended:
             self.false_activations += 1
@@ -591,7 +592,7 @@ class SimulatedPerson:
             return
         self.set_intent(Intent("select", box.id, purpose=purpose, via_word=via), now)
         if box.kind in ("word", "ending"):  # the prediction tiles, whose text can change
-            self._judged = (box.id, purpose, self.app.board.slot(box.kind, box.tile.slot or 0).text, now)
+            self._judged = (box.id, purpose, self.driver.slot(box).text, now)
         else:
             self._judged = None
         # a word tile's previews are seen as when reading it: one fixation after the eye lands
