@@ -28,6 +28,10 @@ class LanguagePack:
     voice: str
     letters: str
     lead_lines: list[str] = field(default_factory=list)
+    #: the person's own last messages put in the model's prompt after ``lead_lines`` (None: the
+    #: predictor's default, aac.predict.suggest.HISTORY_LINES); a pack sets 0 when its model does
+    #: worse with them (Russian, see ru.toml)
+    history_lines: int | None = None
     source: Path | None = None
 
     @property
@@ -58,6 +62,9 @@ def load_language(code: str | None) -> LanguagePack:
     lines = lang.get("lead_lines", [])
     if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
         raise LanguageError(f"{path}: [language] lead_lines must be a list of strings")
+    history = lang.get("history_lines")
+    if history is not None and (isinstance(history, bool) or not isinstance(history, int) or not 0 <= history <= 20):
+        raise LanguageError(f"{path}: [language] history_lines must be a whole number from 0 to 20 (got {history!r})")
     return LanguagePack(
         code=lang["code"],
         name=lang["name"],
@@ -66,5 +73,6 @@ def load_language(code: str | None) -> LanguagePack:
         voice=lang["voice"],
         letters=lang["letters"],
         lead_lines=list(lines),
+        history_lines=history,
         source=path,
     )

@@ -181,7 +181,7 @@ def test_the_persons_last_sentences_lead_the_prompt(predictor: Predictor, tmp_pa
     learner = open_learner(tmp_path / "profile")
     if learner is None:
         pytest.skip("learning package not available")
-    p = Predictor(predictor.engine, PredictorSettings(history_lines=2), learner=learner)
+    p = Predictor(predictor.engine, PredictorSettings(history_lines=2, history_before=True), learner=learner)
     plain = p.lead_text()
     for line in ["Feed the cat at six.", "Where is my blue scarf?", "Call Anna after lunch."]:
         p.learn(line)
@@ -193,6 +193,33 @@ def test_the_persons_last_sentences_lead_the_prompt(predictor: Predictor, tmp_pa
     assert "far too long" not in p.lead_text() and "Call Anna" in p.lead_text()
     s = p.suggest("", "")
     assert len(s.words) == 5
+
+
+def test_the_persons_last_messages_follow_the_lead_lines_by_default_and_learning_readies_the_next_message(predictor: Predictor, tmp_path: Path) -> None:
+    """English puts the person's last 4 messages after the lead lines (whose KV is then reused),
+    and learning a message computes the next message's start with the new prompt, so the board's
+    request for it costs no model call; the Russian pack keeps them out, and a setting overrides the pack."""
+    from aac.language import load_language
+    from aac.predict.service import open_learner
+    from aac.predict.suggest import HISTORY_LINES
+
+    learner = open_learner(tmp_path / "profile")
+    if learner is None:
+        pytest.skip("learning package not available")
+    p = Predictor(predictor.engine, PredictorSettings(), learner=learner)
+    assert p.history_lines() == HISTORY_LINES == 4
+    plain = p.lead_text()
+    said = ["Feed the cat at six.", "Where is my blue scarf?", "Call Anna after lunch.", "Is Zorblax here yet?", "Open the window."]
+    for line in said:
+        p.learn(line)
+    lead = p.lead_text()
+    assert lead == plain + "\n".join(said[1:]) + "\n"  # the lead lines, then the last 4, oldest first
+    calls = p.engine.calls
+    assert p.suggest("", "").words
+    assert p.engine.calls == calls  # learning already computed the next message's start
+    ru = load_language("ru")
+    assert Predictor(predictor.engine, PredictorSettings(), learner=learner, language=ru).history_lines() == 0
+    assert Predictor(predictor.engine, PredictorSettings(history_lines=2), learner=learner, language=ru).history_lines() == 2
 
 
 def test_endings_lean_towards_finishing_the_sentence(predictor: Predictor) -> None:

@@ -34,6 +34,7 @@ def _add_model_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profanity", action="store_true", help="allow profanity in suggestions (off by default)")
     p.add_argument("--framing", choices=["plain", "chat", "none"], help="lead text framing (experiments)")
     p.add_argument("--lead-lines", type=int, help="number of lead example lines (experiments)")
+    p.add_argument("--history-lines", type=int, help="the person's last messages in the prompt when learning (default: the language pack's)")
     p.add_argument("--beam", type=int, help="word-start candidates decoded per request (experiments)")
     p.add_argument("--ending-rows", type=int, help="words continued into endings in the foreground")
     p.add_argument("--chunks", action="store_true", default=None, help="offer multi-word chunks")
@@ -82,7 +83,7 @@ def _settings(args: argparse.Namespace) -> Any:
     s = PredictorSettings()
     if getattr(args, "profanity", False):
         s.profanity_filter = False
-    for name, attr in [("framing", "framing"), ("lead_lines", "lead_lines"), ("beam", "beam"), ("ending_rows", "ending_rows"), ("chunks", "chunks")]:
+    for name, attr in [("framing", "framing"), ("lead_lines", "lead_lines"), ("history_lines", "history_lines"), ("beam", "beam"), ("ending_rows", "ending_rows"), ("chunks", "chunks")]:
         v = getattr(args, name, None)
         if v is not None:
             setattr(s, attr, v)

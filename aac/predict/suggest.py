@@ -68,6 +68,16 @@ FRAMINGS = ("plain", "chat", "none")
 #: The person's sentences longer than this are not put in the prompt (see Predictor.lead_text).
 HISTORY_LINE_CHARS = 120
 
+#: How many of the person's last messages go into the prompt (English; a language pack can say
+#: otherwise). Real AAC use repeats names, places, medicines and requests, and the model copies
+#: from its prompt. The ideal user with previews (tests/bench/ks_with_previews.py rules, learning
+#: on, every line in order), selections with 0 / 4 / 8 lines after the lead lines:
+#: persona_tom_als 835 / 813 / 810, persona_maya_school 860 / 792 / 794. The dev corpus, whose
+#: lines share nothing, loses a little: `aac bench ks` lines 21-220, 63.87 -> 63.48 %. Russian
+#: got worse when this was first measured (ru_eval 1-40, 49.15 % without learning -> 47.57 % with
+#: 4 lines), so the Russian pack sets 0. Figures: models/README.md, session 16.
+HISTORY_LINES = 4
+
 
 @dataclass
 class PredictorSettings:
@@ -97,12 +107,14 @@ class PredictorSettings:
     profanity_filter: bool = True
     framing: str = "plain"
     lead_lines: int = 8
-    # the person's own last sentences (when learning) before the lead lines, so the model itself
-    # picks up how they talk. Measured, not kept: English dev 1-200 with learning 64.18 % ->
-    # 64.45 % with 4 lines (within noise; 8 lines after the lead: 63.68 %), Russian ru_eval 1-40
-    # 49.15 % no-learn -> 47.57 % learning with 4 lines (worse than no learning at all).
-    history_lines: int = 0
-    history_before: bool = True
+    # The person's own last messages (with a learner) in the prompt, so the model itself sees
+    # their names, places and ways of asking (see HISTORY_LINES). None: the language pack's
+    # ``history_lines``, else HISTORY_LINES.
+    history_lines: int | None = None
+    # before the lead lines (True) or after them (False, the default: the lead lines' KV is then
+    # reused and only the person's lines are prefilled at a new message, 29 tokens in 126-150 ms
+    # against 467-510 ms for the whole prompt; persona selections 812 / 813 Tom, 783 / 792 Maya)
+    history_before: bool = False
     truecase: bool = True
     max_context_chars: int = 300
     # The confidence gate (aac.predict.gate): an ending is shown only when its calibrated
@@ -206,10 +218,11 @@ class Predictor:
         s = self.settings
         pack_lines = list(getattr(self.language, "lead_lines", None) or [])
         lines = (pack_lines or LEAD_LINES)[: s.lead_lines]
-        if s.history_lines > 0 and self.learner is not None:
+        n_history = self.history_lines()
+        if n_history > 0 and self.learner is not None:
             # short lines only, so the prompt stays well inside every model's KV buffer (Gemma's
             # sliding window is 512 tokens) however long the person's messages are
-            mine = [ln for ln in (self._learner_call("recent_sentences", s.history_lines) or []) if "\n" not in ln and len(ln) <= HISTORY_LINE_CHARS]
+            mine = [ln for ln in (self._learner_call("recent_sentences", n_history) or []) if "\n" not in ln and len(ln) <= HISTORY_LINE_CHARS]
             lines = mine + lines if s.history_before else lines + mine
         if s.framing == "none":
             return "\n"
@@ -221,6 +234,14 @@ class Predictor:
                 "<|im_start|>assistant\n" + body
             )
         return body
+
+    def history_lines(self) -> int:
+        """How many of the person's last messages the prompt holds: the setting, else the
+        language pack's, else HISTORY_LINES."""
+        if self.settings.history_lines is not None:
+            return max(0, int(self.settings.history_lines))
+        pack = getattr(self.language, "history_lines", None)
+        return HISTORY_LINES if pack is None else int(pack)
 
     def _model_context(self, context: str) -> tuple[str, str]:
         """(text fed to the model, first-token kind: "space" or "line")."""
@@ -686,9 +707,24 @@ class Predictor:
         self._learner_call("close")
 
     def learn(self, sentence: str) -> None:
-        if self.learner is not None:
-            self._searches.clear()  # what was learned may change the suggestions
+        """Teach the learner a finished message; with history lines, get the next message ready.
+
+        The message now joins the prompt (``history_lines``), so the next message's first request
+        would prefill it (126-150 ms for four lines on this machine kind) and find nothing cached
+        for the new prompt. Learning happens as the person finishes a message, before the board
+        asks for the empty message's suggestions (aac.predict.service), so they are computed
+        here, out of the way of the first dwell.
+        """
+        if self.learner is None:
+            return
+        self._searches.clear()  # what was learned may change the suggestions
+        before = self.lead_text() if self.history_lines() > 0 else None
         self._learner_call("learn_sentence", sentence)
+        if before is not None and self.lead_text() != before:
+            try:
+                self.suggest("", "")
+            except Exception as exc:  # noqa: BLE001 - learning succeeded; the next request computes it
+                log.warning("preparing the next message's suggestions failed: %s", exc)
 
     # --- speculation --------------------------------------------------------------------
     def guesses(self, context: str, prefix: str, k: int = 5) -> list[tuple[str, str]]:
