@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,26 +77,50 @@ def test_learning_is_async_and_changes_suggestions(tmp_path: Path) -> None:
         svc.close()
 
 
+@contextmanager
+def _busy_learning_service(profile: Path) -> Iterator[Any]:
+    """A service with a learner whose worker is busy with a request (as the board's is when the
+    person says a message); closed on exit."""
+    svc = create_service(profile, model_dir=_model_dir())
+    try:
+        assert svc.wait_ready(60), svc.error
+        if svc.predictor.learner is None:
+            pytest.skip("learning package not available")
+        svc.request("I would like to tell you about ", "")
+        yield svc
+    finally:
+        svc.close()
+
+
 @pytest.mark.model
 def test_closing_right_after_speaking_still_learns_the_last_sentences(tmp_path: Path) -> None:
     """The board closes right after the last message: what was queued for learning is kept."""
     from aac.predict.learn import Learner
 
-    svc = create_service(tmp_path / "profile", model_dir=_model_dir())
-    try:
-        assert svc.wait_ready(60), svc.error
-        if svc.predictor.learner is None:
-            pytest.skip("learning package not available")
-        svc.request("I would like to tell you about ", "")  # the worker is busy with a request...
-        said = ["My cat Zorblax likes tuna.", "Call Anneliese tonight.", "The blue cup please."]
+    said = ["My cat Zorblax likes tuna.", "Call Anneliese tonight.", "The blue cup please."]
+    with _busy_learning_service(tmp_path / "profile") as svc:
         for sentence in said:
             svc.learn(sentence)
-    finally:
-        svc.close()  # ...when the board closes
+    # the board closed right after
     assert not svc._thread.is_alive()
     learned = Learner.open(tmp_path / "profile")
     assert learned.summary()["sentences"] == 3
     assert [c.text for c in learned.user_word_candidates("Call ", "A", 5)] == ["Anneliese"]
+
+
+@pytest.mark.model
+def test_a_finished_message_is_learned_before_the_next_request_is_served(tmp_path: Path) -> None:
+    """The board asks for the next message's suggestions right after queueing the message it
+    said; they must come from a prompt that already holds that message (history_lines)."""
+    said = "Please ask Zorblax to call me."
+    with _busy_learning_service(tmp_path / "profile") as svc:
+        svc.record_choice("", "", "Please")
+        svc.learn(said)  # the person says a message
+        svc.request("", "")  # and the board asks for the next one's start
+        assert svc.wait_for("", "", timeout=30) is not None
+        assert svc.wait_idle(30)
+        served = svc.predictor._searches[("", "")]
+        assert said in served.model_text.splitlines()
 
 
 def test_missing_model_sets_error_and_never_raises(tmp_path: Path) -> None:

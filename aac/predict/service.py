@@ -8,11 +8,14 @@ then the same Suggestions again with previews filled. While the person dwells, i
 computes the likely next requests (each shown word picked, the likeliest next letters) into the
 predictor's cache, so the next request is usually answered without a model call. Speculation
 stops as soon as a real request (or learning) arrives. ``learn()`` is queued and runs when no
-request is waiting. ``peek()`` asks for the words a letter key or word tile will bring while the
-person dwells on it (shown on the tile; aac.ui.next_words): it runs when no real request is
-waiting, stops speculation, is cancelled by a real request for other text or a newer peek, and
-leaves its result (with previews) in the predictor's cache, so the request after the selection
-is answered at once.
+request is waiting, except a finished message: it is learned (with the choices queued before it)
+before the next request is served, because the next message's suggestions depend on it (the
+person's last messages join the model's prompt, ``PredictorSettings.history_lines``).
+``peek()`` asks for the words a letter key or word tile will bring while the person dwells on
+it (shown on the tile; aac.ui.next_words): it runs when no real request is waiting, stops
+speculation, is cancelled by a real request for other text or a newer peek, and leaves its
+result (with previews) in the predictor's cache, so the request after the selection is
+answered at once.
 
 Model missing or broken: ``.error`` holds a clear message, ``.ready`` stays False, nothing raises;
 the board keeps its keyboard.
@@ -197,6 +200,10 @@ class PredictionService:
             self._learn.append(sentence)
             self._cv.notify_all()
 
+    def _message_waiting(self) -> bool:
+        """Whether a finished message is queued for learning (called with the lock held)."""
+        return any(not _is_choice(item) for item in self._learn)
+
     def record_choice(self, context: str, prefix: str, picked: str | None) -> None:
         """Optional: tell the learner what was picked for the shown suggestions (async)."""
         with self._cv:
@@ -272,8 +279,9 @@ class PredictionService:
                     self._cv.wait()
                 if self._closed:
                     break
-                job = self._pending
-                peek = self._peek if job is None else None
+                message_first = self._message_waiting()
+                job = None if message_first else self._pending
+                peek = self._peek if job is None and not message_first else None
                 learn_item = self._learn.popleft() if job is None and peek is None and self._learn else None
                 self._busy = True
             try:
@@ -380,12 +388,17 @@ class PredictionService:
 
     def _do_learn(self, item: Any) -> None:
         try:
-            if isinstance(item, tuple) and item and item[0] == "__choice__":
+            if _is_choice(item):
                 self.predictor.record_choice(item[1], item[2], item[3])
             else:
                 self.predictor.learn(item)
         except Exception as exc:  # noqa: BLE001
             log.warning("learning failed: %s", exc)
+
+
+def _is_choice(item: Any) -> bool:
+    """A queued ``record_choice`` (not a finished message)."""
+    return isinstance(item, tuple) and bool(item) and item[0] == "__choice__"
 
 
 def _lower_priority(native_id: int | None, nice: int) -> bool:
