@@ -13,6 +13,10 @@ from pathlib import Path
 
 from aac.paths import LANGUAGES_DIR
 DEFAULT_LANGUAGE = "en"
+#: The most of the person's last messages a pack (or `--history-lines`) may put in the prompt:
+#: 20 lines of up to 120 characters already triple a prompt of ~105 tokens (8 lead lines), and
+#: every new message prefills them (aac.predict.suggest.HISTORY_LINES).
+MAX_HISTORY_LINES = 20
 
 
 class LanguageError(ValueError):
@@ -63,8 +67,8 @@ def load_language(code: str | None) -> LanguagePack:
     if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
         raise LanguageError(f"{path}: [language] lead_lines must be a list of strings")
     history = lang.get("history_lines")
-    if history is not None and (isinstance(history, bool) or not isinstance(history, int) or not 0 <= history <= 20):
-        raise LanguageError(f"{path}: [language] history_lines must be a whole number from 0 to 20 (got {history!r})")
+    if history is not None and (isinstance(history, bool) or not isinstance(history, int) or not 0 <= history <= MAX_HISTORY_LINES):
+        raise LanguageError(f"{path}: [language] history_lines must be a whole number from 0 to {MAX_HISTORY_LINES} (got {history!r})")
     return LanguagePack(
         code=lang["code"],
         name=lang["name"],

@@ -92,6 +92,15 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("value", ["-1", "21", "four", "2.5"])
+def test_history_lines_outside_what_a_language_pack_may_set_is_refused_with_the_bounds(value: str) -> None:
+    proc = subprocess.run(AAC + ["predict", "--jsonl", "--no-previews", "--history-lines", value],
+                          input='{"context": "", "prefix": ""}\n', capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert f"--history-lines: must be a whole number from 0 to 20 (got '{value}')" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_a_profile_that_is_a_file_is_refused_before_anything_is_answered(tmp_path: Path) -> None:
     not_a_folder = tmp_path / "notes.txt"
     not_a_folder.write_text("my notes", encoding="utf-8")

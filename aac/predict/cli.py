@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aac.language import MAX_HISTORY_LINES
 from aac.predict.service import ModelNotFound, find_model_dir, language_of, open_learner
 from aac.text_safety import clean_for_screen
 
@@ -27,6 +28,19 @@ MAX_LEARN_CHARS = 1000
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
+def _history_lines(text: str) -> int:
+    """``--history-lines``: the bounds a language pack's ``history_lines`` has (0 to
+    MAX_HISTORY_LINES), so a typo is refused with a message instead of silently meaning 0 or a
+    prompt the model cannot hold."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= MAX_HISTORY_LINES:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_HISTORY_LINES} (got {text!r})")
+    return n
+
+
 def _add_model_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-dir", help="built model directory (default: the model store / AAC_MODEL_DIR)")
     p.add_argument("--profile", help="profile directory whose learned data to use and update (default: a fresh in-memory state)")
@@ -34,7 +48,7 @@ def _add_model_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profanity", action="store_true", help="allow profanity in suggestions (off by default)")
     p.add_argument("--framing", choices=["plain", "chat", "none"], help="lead text framing (experiments)")
     p.add_argument("--lead-lines", type=int, help="number of lead example lines (experiments)")
-    p.add_argument("--history-lines", type=int, help="the person's last messages in the prompt when learning (default: the language pack's)")
+    p.add_argument("--history-lines", type=_history_lines, metavar="N", help="the person's last messages in the prompt when learning (default: the language pack's)")
     p.add_argument("--beam", type=int, help="word-start candidates decoded per request (experiments)")
     p.add_argument("--ending-rows", type=int, help="words continued into endings in the foreground")
     p.add_argument("--chunks", action="store_true", default=None, help="offer multi-word chunks")
