@@ -550,7 +550,7 @@ class SimulatedPerson:
         box = self.box(it.box_id)
         if box is None or self._too_late_to_leave(it.box_id):
             return False
-        word = self.app.board.slot(box.kind, box.tile.slot or 0).text
+        word = self.driver.slot(box).text
         ending = self._finishing_preview(word)
         if ending is None:
             return False
@@ -563,7 +563,7 @@ class SimulatedPerson:
         for eb in self.app.boxes:
             if eb.kind != "ending":
                 continue
-            es = self.app.board.slot("ending", eb.tile.slot or 0)
+            es = self.driver.slot(eb)
             if es.enabled and es.via_word == word and norm(es.text) == rest:
                 return eb
         return None
@@ -633,8 +633,7 @@ class SimulatedPerson:
         words = [b for b in self.app.boxes if b.kind == "word"]
         endings.sort(key=lambda b: b.tile.slot or 0)
         words.sort(key=lambda b: b.tile.slot or 0)
-        board = self.app.board
-        self.reading = [b.id for b in endings + words if board.slot(b.kind, b.tile.slot or 0).text]
+        self.reading = [b.id for b in endings + words if self.driver.slot(b).text]
         if self.remember:
             # Unchanged tiles read a moment ago are known without a fixation (MEMORY_TILES).
             known = [bid for bid in self.reading if self._recalls(bid)]
@@ -656,14 +655,14 @@ class SimulatedPerson:
         box = self.box(box_id)
         if box is None or box_id not in self.memory:
             return False
-        slot = self.app.board.slot(box.kind, box.tile.slot or 0)
+        slot = self.driver.slot(box)
         return self.memory[box_id] == (slot.text, slot.via_word)
 
     def _memorise(self, box: TileBox, known: tuple[str, str | None] | None = None) -> None:
         """Keep what ``box`` shows (or ``known``: what it will show) as the newest tile in mind,
         forgetting the oldest beyond MEMORY_TILES."""
         if known is None:
-            slot = self.app.board.slot(box.kind, box.tile.slot or 0)
+            slot = self.driver.slot(box)
             known = (slot.text, slot.via_word)
         self.memory.pop(box.id, None)
         self.memory[box.id] = known
@@ -695,9 +694,8 @@ class SimulatedPerson:
         ``gazed``: the person looked at it (a word tile then shows its previews); False for a
         tile known from memory.
         """
-        board = self.app.board
         rest = self.rest()
-        slot = board.slot(box.kind, box.tile.slot or 0)
+        slot = self.driver.slot(box)
         if box.kind == "ending" and slot.enabled and slot.via_word is None and norm(slot.text) == rest:
             self.reading = []
             self.select(box, "ending", now)
