@@ -91,6 +91,35 @@ def test_russian_endings_are_cyrillic_and_start_with_shown_words(ru_predictor: P
 
 
 @pytest.mark.model
+def test_text_of_rare_characters_still_gets_suggestions_inside_gemmas_512_token_buffer(ru_predictor: Predictor) -> None:
+    """An Egyptian hieroglyph is 4 tokens: 300 of them (max_context_chars) were a 1,273-token
+    prompt, and every request failed with "too long for this model's KV buffer"."""
+    from aac.predict.learn import Learner
+    from aac.predict.suggest import PredictorSettings
+
+    eng = ru_predictor.engine
+    rare = "\U00013000" * 300
+    assert len(eng.encode(" " + rare)) > eng.max_tokens
+    text, kind, ids = ru_predictor._prompt("Я хочу " + rare + " ")
+    assert len(ids) <= eng.prompt_budget and text.startswith(ru_predictor.lead_text())
+    sug = ru_predictor.suggest("Я хочу " + rare + " ", "")
+    assert sug.words and all(CYR_WORD.match(w) for w in sug.words)
+    # The person's last messages (history_lines) left out first when they alone overflow it.
+    with_history = Predictor(eng, PredictorSettings(history_lines=4), learner=Learner.open(None), language=RU)
+    for n in range(4):
+        with_history.learn("\U00013000" * 110 + f" {n}.")  # 4 different messages (repeats count once)
+    assert with_history.lead_text().count("\U00013000") == 440
+    text, kind, ids = with_history._prompt("Я хочу ")
+    assert len(ids) <= eng.prompt_budget and text == with_history.lead_text(history=False) + "Я хочу"
+    assert with_history.suggest("Я хочу ", "").words
+    # Ordinary messages stay in the prompt.
+    ordinary = Predictor(eng, PredictorSettings(history_lines=4), learner=Learner.open(None), language=RU)
+    ordinary.learn("Позови Анну, пожалуйста.")
+    text = ordinary._prompt("Мне нужно ")[0]
+    assert text == ordinary.lead_text() + "Мне нужно" and "Позови Анну, пожалуйста." in text
+
+
+@pytest.mark.model
 def test_gemma_prompt_starts_with_bos_and_decode_matches_prefill(ru_predictor: Predictor) -> None:
     """Forked rows stepped through the sliding-window KV buffers give the prefill's distribution."""
     import numpy as np

@@ -224,6 +224,10 @@ class Engine:
 
     #: Spare KV slots a forked row gets beyond the context (a word plus its ending fit in it).
     HEADROOM = 32
+    #: Tokens a prompt leaves free in the KV buffer for what is decoded after it (a word of a
+    #: few tokens, an ending of up to 8, its previews); only Gemma 3's 512-token buffer is ever
+    #: that close (see Predictor._prompt).
+    DECODE_ROOM = 64
 
     def __init__(self, model_dir: Path | str, threads: int | None = None, spin: bool = True) -> None:
         os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # no telemetry (see aac/__init__.py)
@@ -311,6 +315,12 @@ class Engine:
             return tuple(full[: len(full) - len(plain)])
         return ()
 
+    @property
+    def prompt_budget(self) -> int:
+        """The longest prompt (in tokens) :meth:`prefill` takes: the KV buffer less DECODE_ROOM
+        for the words, endings and previews decoded after it."""
+        return self.max_tokens - self.DECODE_ROOM
+
     def encode_prompt(self, text: str) -> list[int]:
         """The token ids of a whole prompt: the model's start tokens (if any) + the text."""
         return [*self.prompt_prefix, *self.encode(text)]
@@ -372,7 +382,7 @@ class Engine:
         if not ids:
             raise ValueError("prefill needs at least one token")
         ids_t = tuple(ids)
-        if len(ids_t) + 64 > self.max_tokens:
+        if len(ids_t) > self.prompt_budget:
             raise ValueError(f"prompt of {len(ids_t)} tokens is too long for this model's KV buffer ({self.max_tokens})")
         prev = self._state
         if prev is not None and prev.ids == ids_t and prev.logprobs.size:

@@ -214,11 +214,13 @@ class Predictor:
         return cls(Engine(model_dir, threads=threads), settings, learner, language)
 
     # --- prompt -------------------------------------------------------------------------
-    def lead_text(self) -> str:
+    def lead_text(self, history: bool = True) -> str:
+        """The prompt before what the person writes: the lead lines and (``history``) the
+        person's last messages."""
         s = self.settings
         pack_lines = list(getattr(self.language, "lead_lines", None) or [])
         lines = (pack_lines or LEAD_LINES)[: s.lead_lines]
-        n_history = self.history_lines()
+        n_history = self.history_lines() if history else 0
         if n_history > 0 and self.learner is not None:
             # short lines only, so the prompt stays well inside every model's KV buffer (Gemma's
             # sliding window is 512 tokens) however long the person's messages are
@@ -243,17 +245,50 @@ class Predictor:
         pack = getattr(self.language, "history_lines", None)
         return HISTORY_LINES if pack is None else int(pack)
 
-    def _model_context(self, context: str) -> tuple[str, str]:
-        """(text fed to the model, first-token kind: "space" or "line")."""
+    def _model_context(self, context: str, history: bool = True, max_chars: int | None = None) -> tuple[str, str]:
+        """(text fed to the model, first-token kind: "space" or "line"): the lead text and the
+        last ``max_chars`` (default ``max_context_chars``) characters of ``context``, from a
+        word start."""
+        limit = self.settings.max_context_chars if max_chars is None else max_chars
         ctx = context.rstrip(" \t")
-        if len(ctx) > self.settings.max_context_chars:
-            cut = ctx[-self.settings.max_context_chars :]
+        if len(ctx) > limit:
+            cut = ctx[len(ctx) - limit :]
             ctx = cut[cut.find(" ") + 1 :] if " " in cut else cut
         if self.settings.truecase:
             ctx = self.rules.truecase_context(ctx)
+        lead = self.lead_text(history)
         if not ctx or ctx.endswith("\n"):
-            return self.lead_text() + ctx, "line"
-        return self.lead_text() + ctx, "space"
+            return lead + ctx, "line"
+        return lead + ctx, "space"
+
+    def _prompt(self, context: str) -> tuple[str, str, list[int]]:
+        """The prompt for ``context`` as (text, first-token kind, token ids), always short
+        enough for the model's KV buffer (``Engine.prompt_budget``).
+
+        Why: the limits on the text are in characters (``max_context_chars``,
+        HISTORY_LINE_CHARS), but a character can take several tokens. With Gemma 3's
+        512-token buffer (Russian) a context of 300 rare characters (an Egyptian hieroglyph
+        takes 4 tokens each) was a 1,273-token prompt, and every request failed until the text
+        was deleted; with the person's messages in the prompt, one such message would have
+        failed every request until four more were said. So when the prompt is too long, the
+        person's messages are left out first, then the context keeps only its last words
+        that fit. Ordinary text never gets here (Russian: lead lines 73 tokens, a 300-character
+        context ~90).
+        """
+        text, kind = self._model_context(context)
+        ids = self.engine.encode_prompt(text)
+        budget = self.engine.prompt_budget
+        if len(ids) <= budget:
+            return text, kind, ids
+        text, kind = self._model_context(context, history=False)
+        ids = self.engine.encode_prompt(text)
+        chars = min(len(context), self.settings.max_context_chars)
+        while len(ids) > budget and chars > 0:
+            # shrink in proportion to the excess, and at least by a tenth, so a few encodes do
+            chars = min(int(chars * 0.9), int(chars * budget / len(ids)))
+            text, kind = self._model_context(context, history=False, max_chars=chars)
+            ids = self.engine.encode_prompt(text)
+        return text, kind, ids
 
     # --- words ----------------------------------------------------------------------------
     def _search_words(self, state: ContextState, prefix: str, kind: str, cancel: CancelCheck | None) -> list[_Word]:
@@ -419,8 +454,8 @@ class Predictor:
             if on_words is not None:
                 on_words(replace(done, endings=[], previews={}, chunks=[]))
             return done
-        text, kind = self._model_context(context)
-        state = self.engine.prefill(self.engine.encode_prompt(text), cancel=cancel)
+        text, kind, ids = self._prompt(context)
+        state = self.engine.prefill(ids, cancel=cancel)
         sentence_start = at_sentence_start(context)
         found = self._search_words(state, prefix, kind, cancel)
         ranked = self._rank_words(found, sentence_start, prefix, kind)
