@@ -34,7 +34,7 @@ class LanguagePack:
     lead_lines: list[str] = field(default_factory=list)
     #: the person's own last messages put in the model's prompt after ``lead_lines`` (None: the
     #: predictor's default, aac.predict.suggest.HISTORY_LINES); a pack sets 0 when its model does
-    #: worse with them (Russian, see ru.toml)
+    #: worse with them (measure with `aac bench ks --history-lines N`, as ru.toml says)
     history_lines: int | None = None
     source: Path | None = None
 

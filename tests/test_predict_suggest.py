@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -198,7 +199,7 @@ def test_the_persons_last_sentences_lead_the_prompt(predictor: Predictor, tmp_pa
 def test_the_persons_last_messages_follow_the_lead_lines_by_default_and_learning_readies_the_next_message(predictor: Predictor, tmp_path: Path) -> None:
     """English puts the person's last 4 messages after the lead lines (whose KV is then reused),
     and learning a message computes the next message's start with the new prompt, so the board's
-    request for it costs no model call; the Russian pack keeps them out, and a setting overrides the pack."""
+    request for it costs no model call; a language pack sets its own number, and a setting overrides the pack."""
     from aac.language import load_language
     from aac.predict.service import open_learner
     from aac.predict.suggest import HISTORY_LINES
@@ -218,8 +219,10 @@ def test_the_persons_last_messages_follow_the_lead_lines_by_default_and_learning
     assert p.suggest("", "").words
     assert p.engine.calls == calls  # learning already computed the next message's start
     ru = load_language("ru")
-    assert Predictor(predictor.engine, PredictorSettings(), learner=learner, language=ru).history_lines() == 0
-    assert Predictor(predictor.engine, PredictorSettings(history_lines=2), learner=learner, language=ru).history_lines() == 2
+    assert Predictor(predictor.engine, PredictorSettings(), learner=learner, language=ru).history_lines() == ru.history_lines == 4
+    none = replace(ru, history_lines=0)
+    assert Predictor(predictor.engine, PredictorSettings(), learner=learner, language=none).history_lines() == 0
+    assert Predictor(predictor.engine, PredictorSettings(history_lines=2), learner=learner, language=none).history_lines() == 2
 
 
 def test_endings_lean_towards_finishing_the_sentence(predictor: Predictor) -> None:
