@@ -15,7 +15,7 @@ from aac.paths import LANGUAGES_DIR
 DEFAULT_LANGUAGE = "en"
 #: The most of the person's last messages a pack (or `--history-lines`) may put in the prompt:
 #: 20 lines of up to 120 characters already triple a prompt of ~105 tokens (8 lead lines), and
-#: every new message prefills them (aac.predict.suggest.HISTORY_LINES).
+#: every new message prefills them (aac.predict.prompt.HISTORY_LINES).
 MAX_HISTORY_LINES = 20
 
 
@@ -33,7 +33,7 @@ class LanguagePack:
     letters: str
     lead_lines: list[str] = field(default_factory=list)
     #: the person's own last messages put in the model's prompt after ``lead_lines`` (None: the
-    #: predictor's default, aac.predict.suggest.HISTORY_LINES); a pack sets 0 when its model does
+    #: predictor's default, aac.predict.prompt.HISTORY_LINES); a pack sets 0 when its model does
     #: worse with them (measure with `aac bench ks --history-lines N`, as ru.toml says)
     history_lines: int | None = None
     source: Path | None = None

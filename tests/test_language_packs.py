@@ -46,4 +46,4 @@ def test_a_pack_with_a_bad_history_lines_is_a_clear_error(tmp_path, monkeypatch,
 
 def test_russian_sets_the_persons_messages_in_the_prompt_and_english_uses_the_default():
     assert load_language("ru").history_lines == 4
-    assert load_language("en").history_lines is None  # aac.predict.suggest.HISTORY_LINES
+    assert load_language("en").history_lines is None  # aac.predict.prompt.HISTORY_LINES

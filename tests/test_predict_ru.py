@@ -17,7 +17,8 @@ import pytest
 
 from aac.language import load_language
 from aac.predict.filters import EN_RULES, TextRules
-from aac.predict.suggest import LEAD_LINES, Predictor
+from aac.predict.prompt import LEAD_LINES
+from aac.predict.suggest import Predictor
 
 CYR_WORD = re.compile(r"^[А-Яа-яЁё]+$")
 AAC = [sys.executable, "-m", "aac.cli"]
@@ -100,23 +101,23 @@ def test_text_of_rare_characters_still_gets_suggestions_inside_gemmas_512_token_
     eng = ru_predictor.engine
     rare = "\U00013000" * 300
     assert len(eng.encode(" " + rare)) > eng.max_tokens
-    text, kind, ids = ru_predictor._prompt("Я хочу " + rare + " ")
-    assert len(ids) <= eng.prompt_budget and text.startswith(ru_predictor.lead_text())
+    text, kind, ids = ru_predictor.prompt.fitted("Я хочу " + rare + " ")
+    assert len(ids) <= eng.prompt_budget and text.startswith(ru_predictor.prompt.lead_text())
     sug = ru_predictor.suggest("Я хочу " + rare + " ", "")
     assert sug.words and all(CYR_WORD.match(w) for w in sug.words)
     # The person's last messages (history_lines) left out first when they alone overflow it.
     with_history = Predictor(eng, PredictorSettings(history_lines=4), learner=Learner.open(None), language=RU)
     for n in range(4):
         with_history.learn("\U00013000" * 110 + f" {n}.")  # 4 different messages (repeats count once)
-    assert with_history.lead_text().count("\U00013000") == 440
-    text, kind, ids = with_history._prompt("Я хочу ")
-    assert len(ids) <= eng.prompt_budget and text == with_history.lead_text(history=False) + "Я хочу"
+    assert with_history.prompt.lead_text().count("\U00013000") == 440
+    text, kind, ids = with_history.prompt.fitted("Я хочу ")
+    assert len(ids) <= eng.prompt_budget and text == with_history.prompt.lead_text(history=False) + "Я хочу"
     assert with_history.suggest("Я хочу ", "").words
     # Ordinary messages stay in the prompt.
     ordinary = Predictor(eng, PredictorSettings(history_lines=4), learner=Learner.open(None), language=RU)
     ordinary.learn("Позови Анну, пожалуйста.")
-    text = ordinary._prompt("Мне нужно ")[0]
-    assert text == ordinary.lead_text() + "Мне нужно" and "Позови Анну, пожалуйста." in text
+    text = ordinary.prompt.fitted("Мне нужно ")[0]
+    assert text == ordinary.prompt.lead_text() + "Мне нужно" and "Позови Анну, пожалуйста." in text
 
 
 @pytest.mark.model

@@ -183,15 +183,15 @@ def test_the_persons_last_sentences_lead_the_prompt(predictor: Predictor, tmp_pa
     if learner is None:
         pytest.skip("learning package not available")
     p = Predictor(predictor.engine, PredictorSettings(history_lines=2, history_before=True), learner=learner)
-    plain = p.lead_text()
+    plain = p.prompt.lead_text()
     for line in ["Feed the cat at six.", "Where is my blue scarf?", "Call Anna after lunch."]:
         p.learn(line)
-    lead = p.lead_text()
+    lead = p.prompt.lead_text()
     assert lead.startswith("Where is my blue scarf?\nCall Anna after lunch.\n")  # the last 2, oldest first
     assert "Feed the cat" not in lead and lead.endswith(plain)
-    assert "Anna" not in Predictor(predictor.engine, PredictorSettings(history_lines=2)).lead_text()  # no learner
+    assert "Anna" not in Predictor(predictor.engine, PredictorSettings(history_lines=2)).prompt.lead_text()  # no learner
     p.learn("This one is far too long to go into the prompt, " * 4)
-    assert "far too long" not in p.lead_text() and "Call Anna" in p.lead_text()
+    assert "far too long" not in p.prompt.lead_text() and "Call Anna" in p.prompt.lead_text()
     s = p.suggest("", "")
     assert len(s.words) == 5
 
@@ -202,27 +202,27 @@ def test_the_persons_last_messages_follow_the_lead_lines_by_default_and_learning
     request for it costs no model call; a language pack sets its own number, and a setting overrides the pack."""
     from aac.language import load_language
     from aac.predict.service import open_learner
-    from aac.predict.suggest import HISTORY_LINES
+    from aac.predict.prompt import HISTORY_LINES
 
     learner = open_learner(tmp_path / "profile")
     if learner is None:
         pytest.skip("learning package not available")
     p = Predictor(predictor.engine, PredictorSettings(), learner=learner)
-    assert p.history_lines() == HISTORY_LINES == 4
-    plain = p.lead_text()
+    assert p.prompt.history_lines() == HISTORY_LINES == 4
+    plain = p.prompt.lead_text()
     said = ["Feed the cat at six.", "Where is my blue scarf?", "Call Anna after lunch.", "Is Zorblax here yet?", "Open the window."]
     for line in said:
         p.learn(line)
-    lead = p.lead_text()
+    lead = p.prompt.lead_text()
     assert lead == plain + "\n".join(said[1:]) + "\n"  # the lead lines, then the last 4, oldest first
     calls = p.engine.calls
     assert p.suggest("", "").words
     assert p.engine.calls == calls  # learning already computed the next message's start
     ru = load_language("ru")
-    assert Predictor(predictor.engine, PredictorSettings(), learner=learner, language=ru).history_lines() == ru.history_lines == 4
+    assert Predictor(predictor.engine, PredictorSettings(), learner=learner, language=ru).prompt.history_lines() == ru.history_lines == 4
     none = replace(ru, history_lines=0)
-    assert Predictor(predictor.engine, PredictorSettings(), learner=learner, language=none).history_lines() == 0
-    assert Predictor(predictor.engine, PredictorSettings(history_lines=2), learner=learner, language=none).history_lines() == 2
+    assert Predictor(predictor.engine, PredictorSettings(), learner=learner, language=none).prompt.history_lines() == 0
+    assert Predictor(predictor.engine, PredictorSettings(history_lines=2), learner=learner, language=none).prompt.history_lines() == 2
 
 
 def test_endings_lean_towards_finishing_the_sentence(predictor: Predictor) -> None:

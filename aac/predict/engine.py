@@ -67,7 +67,7 @@ MMAP_THRESHOLD = 1 << 20
 #: / 529 MB (`aac bench latency [--no-learn] --requests 200`). Issue 15 replaced scikit-learn by
 #: a numpy SGD (aac.predict.learn.reranker.LogisticSGD): with the learner 520 -> 492 MB peak in
 #: one run each at load ~14. With the person's last messages in the prompt (longer KV rows,
-#: aac.predict.suggest.HISTORY_LINES) 480 peaked at 486-514 MB (over the budget in 2 of 6 runs,
+#: aac.predict.prompt.HISTORY_LINES) 480 peaked at 486-514 MB (over the budget in 2 of 6 runs,
 #: warm p95 81.5-105.6 ms); 450 at 478-490 MB, warm p95 88.6-122.4 ms (4 runs, interleaved).
 TRIM_ABOVE_MB = 450
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
