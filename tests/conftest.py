@@ -136,6 +136,10 @@ class FakeEngine:
     next-token distribution depends only on the last token (``FAKE_BIGRAMS``).
     """
 
+    #: the longest prompt ``prefill`` takes (the real engine: its KV buffer less DECODE_ROOM);
+    #: the fake's "KV" grows without a bound
+    prompt_budget = 1 << 30
+
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = Path(model_dir)
         self.tokens = FAKE_TOKENS
