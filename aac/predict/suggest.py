@@ -74,8 +74,8 @@ class PredictorSettings:
     framing: str = "plain"
     lead_lines: int = 8
     # The person's own last messages (with a learner) in the prompt, so the model itself sees
-    # their names, places and ways of asking (see aac.predict.prompt.HISTORY_LINES). None: the language pack's
-    # ``history_lines``, else aac.predict.prompt.HISTORY_LINES.
+    # their names, places and ways of asking (see aac.predict.prompt.HISTORY_LINES). None: the
+    # language pack's ``history_lines``, else aac.predict.prompt.HISTORY_LINES.
     history_lines: int | None = None
     # before the lead lines (True) or after them (False, the default: the lead lines' KV is then
     # reused and only the person's lines are prefilled at a new message, 29 tokens in 126-150 ms
