@@ -226,7 +226,7 @@ class Engine:
     HEADROOM = 32
     #: Tokens a prompt leaves free in the KV buffer for what is decoded after it (a word of a
     #: few tokens, an ending of up to 8, its previews); only Gemma 3's 512-token buffer is ever
-    #: that close (see Predictor._prompt).
+    #: that close (see aac.predict.prompt.Prompt.fitted).
     DECODE_ROOM = 64
 
     def __init__(self, model_dir: Path | str, threads: int | None = None, spin: bool = True) -> None:
