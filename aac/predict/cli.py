@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from aac.language import MAX_HISTORY_LINES
+from aac.predict.prompt import FRAMINGS
 from aac.predict.service import ModelNotFound, find_model_dir, language_of, open_learner
 from aac.text_safety import clean_for_screen
 
@@ -46,7 +47,7 @@ def _add_model_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", help="profile directory whose learned data to use and update (default: a fresh in-memory state)")
     p.add_argument("--lang", help="language pack code (en, ru; default: the profile's language, else en)")
     p.add_argument("--profanity", action="store_true", help="allow profanity in suggestions (off by default)")
-    p.add_argument("--framing", choices=["plain", "chat", "none"], help="lead text framing (experiments)")
+    p.add_argument("--framing", choices=FRAMINGS, help="lead text framing (experiments)")
     p.add_argument("--lead-lines", type=int, help="number of lead example lines (experiments)")
     p.add_argument("--history-lines", type=_history_lines, metavar="N", help="the person's last messages in the prompt when learning (default: the language pack's)")
     p.add_argument("--beam", type=int, help="word-start candidates decoded per request (experiments)")
